@@ -1,0 +1,25 @@
+/**
+ * Per-fill guards of the curve: a fill may take at most a fraction of the
+ * base reserve, and may not move the price further than a band away from the
+ * oracle (reduce-only fills are exempt in the engine, so users can always cut
+ * risk).
+ */
+import { RATIO_PRECISION } from './precision.ts';
+
+/** Largest base amount one fill may take from a reserve. */
+export function maxFillBase(baseReserve: number, maxFillFractionE6: number): number {
+  return Math.floor((baseReserve * maxFillFractionE6) / RATIO_PRECISION);
+}
+
+/** True when `postPriceE6` stays within `bandE6` of the oracle (the edge itself is inside). */
+export function withinPriceBand(postPriceE6: number, oraclePriceE6: number, bandE6: number): boolean {
+  const gap = Math.abs(postPriceE6 - oraclePriceE6) * RATIO_PRECISION;
+  return gap <= bandE6 * oraclePriceE6;
+}
+
+/** Band edge in the direction of a trade: the highest a long may push, the lowest a short may. */
+export function bandLimitPriceE6(oraclePriceE6: number, bandE6: number, direction: 'long' | 'short'): number {
+  return direction === 'long'
+    ? (oraclePriceE6 * (RATIO_PRECISION + bandE6)) / RATIO_PRECISION
+    : (oraclePriceE6 * (RATIO_PRECISION - bandE6)) / RATIO_PRECISION;
+}

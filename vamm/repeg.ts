@@ -123,4 +123,3 @@ export function formulaicK(
 export function divergenceE6(c: Curve, referencePriceE6: number): number {
   return (Math.abs(curvePriceE6(c) - referencePriceE6) * RATIO_PRECISION) / referencePriceE6;
 }
-

@@ -1,0 +1,96 @@
+/**
+ * The one Command union. Commands are plain data (numbers, strings,
+ * booleans, small objects), so that the journal can store them and replay
+ * them byte for byte. Time is not a field: the sequencer stamps it and hands
+ * it to apply() beside the command.
+ */
+import type { MarketParams } from './params.ts';
+
+export type Side = 'buy' | 'sell';
+
+export interface CreateMarket {
+  type: 'createMarket';
+  symbol: string;
+  /** Initial price, 1e-6 USD per whole base. */
+  initialPrice: number;
+  /** Depth of the curve: base reserve in 1e-9 units. */
+  baseReserve: number;
+  params?: Partial<MarketParams>;
+}
+export interface UpdateMarket {
+  type: 'updateMarket';
+  market: number;
+  params: Partial<MarketParams>;
+}
+export interface PauseMarket {
+  type: 'pauseMarket';
+  market: number;
+}
+export interface ResumeMarket {
+  type: 'resumeMarket';
+  market: number;
+}
+export interface CreateAccount {
+  type: 'createAccount';
+}
+export interface Deposit {
+  type: 'deposit';
+  account: number;
+  /** Quote units (1e-6 USD). */
+  amount: number;
+}
+export interface Withdraw {
+  type: 'withdraw';
+  account: number;
+  amount: number;
+}
+export interface InsuranceDeposit {
+  type: 'insuranceDeposit';
+  amount: number;
+}
+export interface MarketOrder {
+  type: 'marketOrder';
+  account: number;
+  market: number;
+  side: Side;
+  /** Base units (1e-9). */
+  size: number;
+  /** Worst acceptable price (1e-6 USD); the order fills only up to it. 0 or absent: no limit. */
+  worstPrice?: number;
+  reduceOnly?: boolean;
+}
+export interface OraclePrice {
+  type: 'oracle';
+  market: number;
+  source: number;
+  price: number;
+  /** Half-width of the source's confidence interval, price units. */
+  confidence: number;
+  /** When the source published the price (ms). */
+  publishTs: number;
+}
+export interface FundingTick {
+  type: 'fundingTick';
+  market: number;
+}
+export interface SettlePnl {
+  type: 'settlePnl';
+  account: number;
+  market: number;
+}
+
+export type Command =
+  | CreateMarket
+  | UpdateMarket
+  | PauseMarket
+  | ResumeMarket
+  | CreateAccount
+  | Deposit
+  | Withdraw
+  | InsuranceDeposit
+  | MarketOrder
+  | OraclePrice
+  | FundingTick
+  | SettlePnl;
+
+export type CommandType = Command['type'];

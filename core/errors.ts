@@ -1,0 +1,54 @@
+/**
+ * Stable rejection codes. A rejected command changes nothing; its code is
+ * part of the wire protocol, so a code is never renamed or reused.
+ * Grouped by subsystem, as exchange-core groups its result codes.
+ */
+export const ErrorCodes = {
+  // Command shape and values
+  BAD_COMMAND: 'the command is not a known command type or has a field of the wrong type',
+  BAD_AMOUNT: 'an amount is not a positive safe integer',
+  BAD_PRICE: 'a price is not a positive safe integer',
+  OUT_OF_RANGE: 'a value, or a result computed from it, would leave the safe-integer range',
+  INVALID_PARAMS: 'a market parameter is missing or outside its allowed range',
+  // Lookups
+  UNKNOWN_MARKET: 'no market has this id',
+  UNKNOWN_ACCOUNT: 'no account has this id',
+  DUPLICATE_MARKET: 'a market with this symbol exists already',
+  TOO_MANY_MARKETS: 'the engine holds the maximum number of markets',
+  // Market state
+  MARKET_PAUSED: 'the market is paused',
+  MARKET_ACTIVE: 'the market is not paused',
+  // Oracle guards
+  ORACLE_STALE: 'the oracle price is older than this action allows',
+  ORACLE_CONFIDENCE: 'the oracle confidence interval is wider than this action allows',
+  ORACLE_JUMP: 'the oracle price moved further from its TWAP than this action allows',
+  ORACLE_BAD_SOURCE: 'no oracle source has this index',
+  ORACLE_OUT_OF_ORDER: 'the update is not newer than the last one from this source',
+  ORACLE_FUTURE: 'the update is published in the future',
+  // Trading
+  PRICE_BAND: 'the trade would move the price beyond the band around the oracle',
+  WORST_PRICE: 'nothing can fill within the worst price',
+  FILL_TOO_LARGE: 'the fill exceeds the maximum fraction of the reserves',
+  REDUCE_ONLY: 'a reduce-only order would open or grow a position',
+  // Margin and ledgers
+  INSUFFICIENT_MARGIN: 'the account would not meet initial margin',
+  INSUFFICIENT_COLLATERAL: 'the collateral balance does not cover the amount',
+  // Funding
+  FUNDING_TOO_EARLY: 'the funding interval has not elapsed',
+  // Bugs: apply threw; the state was rolled back and the command rejected
+  INTERNAL_ERROR: 'the engine hit an internal error; the command changed nothing',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** A rejection: a value, never an exception. */
+export class Rejection {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string,
+  ) {}
+}
+
+export function reject(code: ErrorCode, detail?: string): Rejection {
+  return new Rejection(code, detail === undefined ? ErrorCodes[code] : `${ErrorCodes[code]}: ${detail}`);
+}

@@ -1,0 +1,60 @@
+/**
+ * The one Event union: everything the engine tells the outside world. Events
+ * are produced by apply() and released only after the turn's journal commit.
+ */
+
+import type { Side } from './commands.ts';
+import type { ErrorCode } from './errors.ts';
+import type { MarketParams } from './params.ts';
+
+export type Liquidity = 'amm' | 'book';
+
+export type Event =
+  | { type: 'marketCreated'; market: number; symbol: string; params: MarketParams }
+  | { type: 'marketUpdated'; market: number; params: MarketParams }
+  | { type: 'marketPaused'; market: number }
+  | { type: 'marketResumed'; market: number }
+  | { type: 'accountCreated'; account: number }
+  | { type: 'deposited'; account: number; amount: number; collateral: number }
+  | { type: 'withdrawn'; account: number; amount: number; collateral: number }
+  | { type: 'insuranceDeposited'; amount: number; insuranceFund: number }
+  | {
+      type: 'fill';
+      account: number;
+      market: number;
+      side: Side;
+      /** Base units filled. */
+      base: number;
+      /** Quote units exchanged on the curve or with the maker, before fees. */
+      quote: number;
+      /** Average price, 1e-6 USD (rounded). */
+      price: number;
+      fee: number;
+      spreadFee: number;
+      realisedPnl: number;
+      liquidity: Liquidity;
+      /** Position after the fill. */
+      positionBase: number;
+    }
+  | { type: 'pnlSettled'; account: number; market: number; amount: number; unsettled: number }
+  | { type: 'fundingSettled'; account: number; market: number; amount: number }
+  | { type: 'oraclePrice'; market: number; price: number; confidence: number; publishTs: number; markPrice: number }
+  | { type: 'oracleGuard'; market: number; guard: ErrorCode; active: boolean }
+  | {
+      type: 'funding';
+      market: number;
+      /** Rate for the elapsed interval, E6 (float). */
+      rateE6: number;
+      markTwap: number;
+      oracleTwap: number;
+      longIndex: number;
+      shortIndex: number;
+      /** Quote units the fee pool paid to fund the AMM's side. */
+      feePoolPaid: number;
+      /** True when the receiving side got less because the fee pool could not pay. */
+      capped: boolean;
+    }
+  | { type: 'repeg'; market: number; oldPeg: number; newPeg: number; cost: number }
+  | { type: 'kAdjusted'; market: number; oldBaseReserve: number; newBaseReserve: number; cost: number };
+
+export type EventType = Event['type'];

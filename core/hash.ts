@@ -1,0 +1,40 @@
+/**
+ * stateHash(): SHA-256 over the whole state in a fixed order. Seq and time
+ * are metadata and not hashed, so a rejected command leaves the hash as it
+ * was. Typed columns are hashed as their raw bytes (IEEE doubles), which is
+ * exact: two states hash equal only if every number is bit-identical.
+ */
+import { createHash } from 'node:crypto';
+import { MARKET_FLAGS, MARKET_SCALARS, POSITION_COLUMNS } from './market.ts';
+import { MARKET_PARAM_NAMES } from './params.ts';
+import type { EngineState } from './state.ts';
+
+function bytes(a: Float64Array, n: number): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, n * 8);
+}
+
+export function stateHash(s: EngineState): string {
+  const h = createHash('sha256');
+  const n = s.accounts.count;
+  const head = new Float64Array([n, s.markets.length, s.insuranceFund, s.totalDeposits, s.totalWithdrawals]);
+  h.update(bytes(head, head.length));
+  h.update(bytes(s.accounts.collateral, n));
+  for (const m of s.markets) {
+    h.update(m.symbol);
+    const scalars = new Float64Array(
+      MARKET_SCALARS.length + MARKET_FLAGS.length + MARKET_PARAM_NAMES.length + 3 * m.sources.length,
+    );
+    let i = 0;
+    for (const f of MARKET_SCALARS) scalars[i++] = m[f];
+    for (const f of MARKET_FLAGS) scalars[i++] = m[f] ? 1 : 0;
+    for (const f of MARKET_PARAM_NAMES) scalars[i++] = m.params[f];
+    for (const src of m.sources) {
+      scalars[i++] = src.price;
+      scalars[i++] = src.confidence;
+      scalars[i++] = src.publishTs;
+    }
+    h.update(bytes(scalars, scalars.length));
+    for (const c of POSITION_COLUMNS) h.update(bytes(m.positions[c], n));
+  }
+  return h.digest('hex');
+}

@@ -1,0 +1,62 @@
+/**
+ * validateInvariants(): the checks tests run after every command (Drift's
+ * validation pass). Each returns a sentence naming what broke.
+ *   - conservation: Σ collateral + Σ PnL pools + Σ fee pools + insurance
+ *     = deposits − withdrawals, to the unit;
+ *   - every ledger is a non-negative safe integer;
+ *   - the curve: reserves positive, quoteReserve × baseReserve = k;
+ *   - open interest: long − short = −(AMM net position), and each side equals
+ *     the sum of the positions on it;
+ *   - positions: a flat position has no quote entry.
+ */
+import type { EngineState } from './state.ts';
+
+const CURVE_TOLERANCE = 1e-9;
+
+export function validateInvariants(s: EngineState): string[] {
+  const out: string[] = [];
+  const n = s.accounts.count;
+  const col = s.accounts.collateral;
+  let total = s.insuranceFund;
+  if (!Number.isSafeInteger(s.insuranceFund) || s.insuranceFund < 0) out.push(`insurance fund ${s.insuranceFund}`);
+  for (let a = 0; a < n; a++) {
+    const c = col[a];
+    if (!Number.isSafeInteger(c) || c < 0) out.push(`account ${a} collateral ${c}`);
+    total += c;
+  }
+  for (const m of s.markets) {
+    const where = `market ${m.id}`;
+    for (const [name, v] of [
+      ['pnlPool', m.pnlPool],
+      ['feePool', m.feePool],
+    ] as const) {
+      if (!Number.isSafeInteger(v) || v < 0) out.push(`${where} ${name} ${v}`);
+    }
+    total += m.pnlPool + m.feePool;
+    if (!(m.baseReserve > 0) || !(m.quoteReserve > 0) || !(m.k > 0) || !(m.pegE6 > 0)) {
+      out.push(`${where} curve not positive`);
+    }
+    const product = m.baseReserve * m.quoteReserve;
+    if (Math.abs(product - m.k) > m.k * CURVE_TOLERANCE) out.push(`${where} k ${m.k} ≠ ${product}`);
+    if (m.openInterestLong - m.openInterestShort !== -m.ammNetBase) {
+      out.push(`${where} OI long ${m.openInterestLong} − short ${m.openInterestShort} ≠ −AMM ${m.ammNetBase}`);
+    }
+    let longs = 0;
+    let shorts = 0;
+    const pos = m.positions;
+    for (let a = 0; a < n; a++) {
+      const b = pos.base[a];
+      if (!Number.isSafeInteger(b)) out.push(`${where} account ${a} base ${b}`);
+      if (b > 0) longs += b;
+      else shorts -= b;
+      if (b === 0 && pos.quoteEntry[a] !== 0) out.push(`${where} account ${a} flat with entry ${pos.quoteEntry[a]}`);
+      if (!Number.isSafeInteger(pos.pnl[a])) out.push(`${where} account ${a} pnl ${pos.pnl[a]}`);
+    }
+    if (longs !== m.openInterestLong || shorts !== m.openInterestShort) {
+      out.push(`${where} OI ${m.openInterestLong}/${m.openInterestShort} ≠ positions ${longs}/${shorts}`);
+    }
+  }
+  const expected = s.totalDeposits - s.totalWithdrawals;
+  if (total !== expected) out.push(`conservation: ledgers ${total} ≠ deposits − withdrawals ${expected}`);
+  return out;
+}

@@ -1,0 +1,34 @@
+/**
+ * Mark price = median(oracle, vAMM mid, oracle + EMA of the basis), rounded
+ * to a whole price unit. Before the first oracle price the curve is all we
+ * have. Every change of the mark feeds the mark TWAP.
+ */
+import { curvePriceE6 } from '../vamm/curve.ts';
+import type { Market } from './market.ts';
+import type { EngineState } from './state.ts';
+
+export function median3(a: number, b: number, c: number): number {
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+}
+
+export function curvePrice(m: Market): number {
+  return curvePriceE6(m);
+}
+
+export function computeMark(m: Market): number {
+  const amm = curvePriceE6(m);
+  if (m.oraclePublishTs < 0) return Math.round(amm);
+  return Math.round(median3(m.oraclePrice, amm, m.oraclePrice + m.basisEma));
+}
+
+/** Advance the mark TWAP integral to `ts` and set the new mark. */
+export function refreshMark(s: EngineState, m: Market, ts: number): void {
+  const mark = computeMark(m);
+  const u = s.undo;
+  if (ts > m.markTwapTs) {
+    u.set(m, 'markTwapCum', m.markTwapCum + m.markTwapLast * (ts - m.markTwapTs));
+    u.set(m, 'markTwapTs', ts);
+  }
+  if (m.markTwapLast !== mark) u.set(m, 'markTwapLast', mark);
+  if (m.markPrice !== mark) u.set(m, 'markPrice', mark);
+}

@@ -1,0 +1,143 @@
+/**
+ * Oracle: several sources per market, each update carrying price,
+ * confidence and publish time. The engine takes the median of the sources
+ * that are fresh (within the margin staleness). Guards decide what each
+ * action may do:
+ *   trading  — fresh within oracleMaxStaleTradeMs, confidence within bounds,
+ *              no jump active;
+ *   margin   — fresh within oracleMaxStaleMarginMs (withdrawals, reduce-only
+ *              trades, liquidations).
+ * A jump is a price further than oracleMaxJumpE6 from the oracle's short EMA.
+ */
+import { RATIO_PRECISION } from '../vamm/precision.ts';
+import type { OraclePrice } from './commands.ts';
+import { type Rejection, reject } from './errors.ts';
+import { curvePrice, refreshMark } from './mark.ts';
+import type { Market } from './market.ts';
+import { type EngineState, ORACLE_FUTURE_TOLERANCE_MS } from './state.ts';
+
+function medianOf(values: number[]): number {
+  values.sort((a, b) => a - b);
+  const n = values.length;
+  const mid = n >> 1;
+  return n % 2 === 1 ? values[mid] : Math.floor((values[mid - 1] + values[mid]) / 2);
+}
+
+export function checkOracleForTrade(m: Market, ts: number): Rejection | null {
+  const p = m.params;
+  if (m.oraclePublishTs < 0 || ts - m.oraclePublishTs > p.oracleMaxStaleTradeMs) {
+    return reject('ORACLE_STALE', `market ${m.id}: trading needs a price newer than ${p.oracleMaxStaleTradeMs} ms`);
+  }
+  if (m.oracleConfidence * RATIO_PRECISION > p.oracleMaxConfidenceE6 * m.oraclePrice) {
+    return reject('ORACLE_CONFIDENCE', `market ${m.id}`);
+  }
+  if (m.oracleJumpActive) return reject('ORACLE_JUMP', `market ${m.id}`);
+  return null;
+}
+
+export function checkOracleForMargin(m: Market, ts: number): Rejection | null {
+  if (m.oraclePublishTs < 0 || ts - m.oraclePublishTs > m.params.oracleMaxStaleMarginMs) {
+    return reject(
+      'ORACLE_STALE',
+      `market ${m.id}: margin needs a price newer than ${m.params.oracleMaxStaleMarginMs} ms`,
+    );
+  }
+  return null;
+}
+
+/** Oracle confidence as a ratio E6 of the price. */
+export function confidenceE6(m: Market): number {
+  return m.oraclePrice > 0 ? (m.oracleConfidence * RATIO_PRECISION) / m.oraclePrice : 0;
+}
+
+/** Realised volatility over `horizonMs`, as a ratio E6. */
+export function volatilityE6(m: Market, horizonMs: number): number {
+  return Math.sqrt(m.varianceRatePerMs * horizonMs) * RATIO_PRECISION;
+}
+
+export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, ts: number): Rejection | null {
+  const u = s.undo;
+  const p = m.params;
+  if (!Number.isSafeInteger(cmd.source) || cmd.source < 0 || cmd.source >= m.sources.length) {
+    return reject('ORACLE_BAD_SOURCE', `source ${cmd.source} of ${m.sources.length}`);
+  }
+  if (!Number.isSafeInteger(cmd.price) || cmd.price <= 0) return reject('BAD_PRICE', 'price');
+  if (!Number.isSafeInteger(cmd.confidence) || cmd.confidence < 0) return reject('BAD_PRICE', 'confidence');
+  if (!Number.isSafeInteger(cmd.publishTs) || cmd.publishTs < 0) return reject('BAD_COMMAND', 'publishTs');
+  if (cmd.publishTs > ts + ORACLE_FUTURE_TOLERANCE_MS)
+    return reject('ORACLE_FUTURE', `publishTs ${cmd.publishTs} > ${ts}`);
+  const src = m.sources[cmd.source];
+  if (cmd.publishTs <= src.publishTs) return reject('ORACLE_OUT_OF_ORDER', `source ${cmd.source}`);
+  u.set(src, 'price', cmd.price);
+  u.set(src, 'confidence', cmd.confidence);
+  u.set(src, 'publishTs', cmd.publishTs);
+
+  // Aggregate the fresh sources.
+  const prices: number[] = [];
+  const confs: number[] = [];
+  let newest = -1;
+  for (const x of m.sources) {
+    if (x.publishTs < 0 || ts - x.publishTs > p.oracleMaxStaleMarginMs) continue;
+    prices.push(x.price);
+    confs.push(x.confidence);
+    if (x.publishTs > newest) newest = x.publishTs;
+  }
+  if (prices.length === 0) return null; // only stale sources: nothing new to aggregate
+  const price = medianOf(prices);
+  const confidence = medianOf(confs);
+  const first = m.oraclePublishTs < 0;
+  const prevPrice = m.oraclePrice;
+  const dt = first ? 0 : Math.max(1, ts - m.oracleEmaTs);
+
+  // Volatility: EWMA of squared simple returns per ms (no Math.log: only exactly rounded ops).
+  if (!first && prevPrice > 0) {
+    const r = (price - prevPrice) / prevPrice;
+    const lambda = p.volatilityLambdaE6 / RATIO_PRECISION;
+    u.set(m, 'varianceRatePerMs', lambda * m.varianceRatePerMs + ((1 - lambda) * r * r) / dt);
+  }
+
+  // Jump guard against the short EMA, then move the EMA.
+  const ema = first ? price : m.oracleEma;
+  const jump = Math.abs(price - ema) * RATIO_PRECISION > p.oracleMaxJumpE6 * ema;
+  const alpha = first ? 1 : Math.min(1, dt / p.oracleEmaWindowMs);
+  const newEma = ema + alpha * (price - ema);
+  u.set(m, 'oracleEma', newEma);
+  u.set(m, 'oracleEmaTs', ts);
+  const jumpAfter = jump && Math.abs(price - newEma) * RATIO_PRECISION > p.oracleMaxJumpE6 * newEma;
+  if (jumpAfter !== m.oracleJumpActive) {
+    u.set(m, 'oracleJumpActive', jumpAfter);
+    s.events.push({ type: 'oracleGuard', market: m.id, guard: 'ORACLE_JUMP', active: jumpAfter });
+  }
+
+  // Oracle TWAP integral.
+  if (first) {
+    u.set(m, 'oracleTwapTs', ts);
+    u.set(m, 'oracleCumAtFunding', m.oracleTwapCum);
+    u.set(m, 'fundingTs', ts);
+  } else if (ts > m.oracleTwapTs) {
+    u.set(m, 'oracleTwapCum', m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
+    u.set(m, 'oracleTwapTs', ts);
+  }
+  u.set(m, 'oracleTwapLast', price);
+
+  // Basis EMA (curve − oracle), time-weighted.
+  const basis = curvePrice(m) - price;
+  const beta = first ? 1 : Math.min(1, dt / p.basisEmaWindowMs);
+  u.set(m, 'basisEma', m.basisEma + beta * (basis - m.basisEma));
+
+  u.set(m, 'oraclePrice', price);
+  u.set(m, 'oracleConfidence', confidence);
+  u.set(m, 'oraclePublishTs', newest);
+  refreshMark(s, m, ts);
+  // The first price starts the funding period: both TWAPs count from here.
+  if (first) u.set(m, 'markCumAtFunding', m.markTwapCum);
+  s.events.push({
+    type: 'oraclePrice',
+    market: m.id,
+    price,
+    confidence,
+    publishTs: newest,
+    markPrice: m.markPrice,
+  });
+  return null;
+}

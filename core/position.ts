@@ -1,0 +1,50 @@
+/**
+ * Applying a fill to a position. The quote entry is signed (−cost for
+ * longs, +proceeds for shorts), so unrealised PnL is base × price + entry.
+ * Reducing a position releases the matching share of the entry and realises
+ * the difference into the position's unsettled PnL; the split of one fill's
+ * quote between the closing and the opening part is exact (the two parts sum
+ * to the fill), so no unit is created or lost.
+ */
+import type { Market } from './market.ts';
+import { sideIndex } from './settle.ts';
+import type { EngineState } from './state.ts';
+
+/**
+ * `deltaBase` is signed (positive: buy); `quoteFlow` is the quote the trader
+ * receives (positive) or pays (negative) for it. Funding must have been
+ * settled first. Returns the realised PnL.
+ */
+export function applyFill(s: EngineState, m: Market, account: number, deltaBase: number, quoteFlow: number): number {
+  const u = s.undo;
+  const pos = m.positions;
+  const b0 = pos.base[account];
+  const q0 = pos.quoteEntry[account];
+  let realised = 0;
+  let b1: number;
+  let q1: number;
+  if (b0 === 0 || b0 > 0 === deltaBase > 0) {
+    b1 = b0 + deltaBase;
+    q1 = q0 + quoteFlow;
+  } else {
+    const absDelta = Math.abs(deltaBase);
+    const absB0 = Math.abs(b0);
+    const closed = Math.min(absDelta, absB0);
+    const closeQuote = closed === absDelta ? quoteFlow : Math.floor((quoteFlow * closed) / absDelta);
+    const releasedEntry = closed === absB0 ? q0 : Math.floor((q0 * closed) / absB0);
+    realised = closeQuote + releasedEntry;
+    b1 = b0 + deltaBase;
+    q1 = q0 - releasedEntry + (quoteFlow - closeQuote);
+  }
+  // Open interest moves with the position's sides.
+  const longDelta = Math.max(b1, 0) - Math.max(b0, 0);
+  const shortDelta = Math.max(-b1, 0) - Math.max(-b0, 0);
+  if (longDelta !== 0) u.set(m, 'openInterestLong', m.openInterestLong + longDelta);
+  if (shortDelta !== 0) u.set(m, 'openInterestShort', m.openInterestShort + shortDelta);
+  u.at(pos.base, account, b1);
+  u.at(pos.quoteEntry, account, b1 === 0 ? 0 : q1);
+  if (b1 === 0 && q1 !== 0) realised += q1; // rounding residue of a closed position is realised, never stranded
+  if (b1 !== 0 && (b0 === 0 || b0 > 0 !== b1 > 0)) u.at(pos.fundingIndex, account, sideIndex(m, b1));
+  if (realised !== 0) u.at(pos.pnl, account, pos.pnl[account] + realised);
+  return realised;
+}

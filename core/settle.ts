@@ -1,0 +1,72 @@
+/**
+ * Settlement between an account and a market's PnL pool, and lazy funding.
+ *
+ * Realised PnL, fees-on-PnL and funding accumulate in the position's
+ * unsettled `pnl`. Settling moves real money: a debt is paid from collateral
+ * into the pool (as far as collateral reaches); a claim is paid from the pool
+ * into collateral (as far as the pool holds). The pool never pays money it
+ * does not hold, and collateral never goes negative.
+ */
+import { BASE_PRECISION } from '../vamm/precision.ts';
+import type { Market } from './market.ts';
+import type { EngineState } from './state.ts';
+
+/** Funding index of the side a signed base sits on. */
+export function sideIndex(m: Market, base: number): number {
+  return base > 0 ? m.cumFundingLong : m.cumFundingShort;
+}
+
+/** Funding the position owes since its last settlement (float; positive: it pays). */
+export function pendingFunding(m: Market, account: number): number {
+  const base = m.positions.base[account];
+  if (base === 0) return 0;
+  return (base * (sideIndex(m, base) - m.positions.fundingIndex[account])) / BASE_PRECISION;
+}
+
+/** Settle funding lazily into the position's unsettled PnL, rounded against the trader. */
+export function settleFunding(s: EngineState, m: Market, account: number): void {
+  const pos = m.positions;
+  const base = pos.base[account];
+  if (base === 0) return;
+  const index = sideIndex(m, base);
+  if (pos.fundingIndex[account] === index) return;
+  const owed = Math.ceil((base * (index - pos.fundingIndex[account])) / BASE_PRECISION) + 0;
+  s.undo.at(pos.fundingIndex, account, index);
+  if (owed !== 0) {
+    s.undo.at(pos.pnl, account, pos.pnl[account] - owed);
+    s.events.push({ type: 'fundingSettled', account, market: m.id, amount: -owed });
+  }
+}
+
+/** Move money between the account's collateral and the market's PnL pool. */
+export function settlePnl(s: EngineState, m: Market, account: number): void {
+  const pos = m.positions;
+  const pnl = pos.pnl[account];
+  if (pnl === 0) return;
+  const u = s.undo;
+  const col = s.accounts.collateral;
+  let moved = 0;
+  if (pnl < 0) {
+    moved = -Math.min(-pnl, col[account]);
+    if (moved === 0) return;
+    u.at(col, account, col[account] + moved);
+    u.set(m, 'pnlPool', m.pnlPool - moved);
+  } else {
+    moved = Math.min(pnl, m.pnlPool);
+    if (moved === 0) return;
+    u.set(m, 'pnlPool', m.pnlPool - moved);
+    u.at(col, account, col[account] + moved);
+  }
+  u.at(pos.pnl, account, pnl - moved);
+  s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
+}
+
+/** Settle funding and PnL of one account in every market where it has anything. */
+export function settleAccount(s: EngineState, account: number): void {
+  for (const m of s.markets) {
+    const pos = m.positions;
+    if (pos.base[account] === 0 && pos.pnl[account] === 0) continue;
+    settleFunding(s, m, account);
+    settlePnl(s, m, account);
+  }
+}

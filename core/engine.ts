@@ -11,7 +11,7 @@ import { fundingTick } from './funding.ts';
 import { stateHash } from './hash.ts';
 import { validateInvariants } from './invariants.ts';
 import { accountHealth, hasOpenPositions } from './margin.ts';
-import { MARKET_ACTIVE, MARKET_PAUSED, Market } from './market.ts';
+import { MARKET_ACTIVE, MARKET_PAUSED, Market, MF } from './market.ts';
 import { applyOracleUpdate, checkOracleForMargin } from './oracle.ts';
 import { type MarketParams, resolveParams } from './params.ts';
 import { settleAccount, settleFunding, settlePnl } from './settle.ts';
@@ -84,7 +84,7 @@ export class Engine extends EngineState {
         const pause = cmd.type === 'pauseMarket';
         if (pause && m.status === MARKET_PAUSED) return reject('MARKET_PAUSED', `market ${m.id}`);
         if (!pause && m.status === MARKET_ACTIVE) return reject('MARKET_ACTIVE', `market ${m.id}`);
-        u.set(m, 'status', pause ? MARKET_PAUSED : MARKET_ACTIVE);
+        u.at(m.f, MF.status, pause ? MARKET_PAUSED : MARKET_ACTIVE);
         this.events.push({ type: pause ? 'marketPaused' : 'marketResumed', market: m.id });
         return null;
       }

@@ -18,7 +18,7 @@ import { type CurveChange, divergenceE6, formulaicK, repegToward } from '../vamm
 import { fundingRateE6 } from '../vamm/twap.ts';
 import { type Rejection, reject } from './errors.ts';
 import { refreshMark } from './mark.ts';
-import { MARKET_PAUSED, type Market } from './market.ts';
+import { MARKET_PAUSED, type Market, MF } from './market.ts';
 import { checkOracleForMargin } from './oracle.ts';
 import type { EngineState } from './state.ts';
 
@@ -34,8 +34,8 @@ export function fundingTick(s: EngineState, m: Market, ts: number): Rejection | 
   // Bring both TWAP integrals up to now.
   refreshMark(s, m, ts);
   if (ts > m.oracleTwapTs) {
-    u.set(m, 'oracleTwapCum', m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
-    u.set(m, 'oracleTwapTs', ts);
+    u.at(m.f, MF.oracleTwapCum, m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
+    u.at(m.f, MF.oracleTwapTs, ts);
   }
   const markTwap = (m.markTwapCum - m.markCumAtFunding) / elapsed;
   const oracleTwap = (m.oracleTwapCum - m.oracleCumAtFunding) / elapsed;
@@ -58,8 +58,8 @@ export function fundingTick(s: EngineState, m: Market, ts: number): Rejection | 
       const need = Math.ceil((abs * (receiversOi - payersOi)) / BASE_PRECISION);
       const paid = Math.min(need, m.feePool);
       if (paid > 0) {
-        u.set(m, 'feePool', m.feePool - paid);
-        u.set(m, 'pnlPool', m.pnlPool + paid);
+        u.at(m.f, MF.feePool, m.feePool - paid);
+        u.at(m.f, MF.pnlPool, m.pnlPool + paid);
       }
       feePoolPaid = paid;
       if (paid < need) {
@@ -71,12 +71,12 @@ export function fundingTick(s: EngineState, m: Market, ts: number): Rejection | 
       }
     }
   }
-  u.set(m, 'cumFundingLong', m.cumFundingLong + longDelta);
-  u.set(m, 'cumFundingShort', m.cumFundingShort + shortDelta);
-  u.set(m, 'lastFundingRateE6', rateE6);
-  u.set(m, 'fundingTs', ts);
-  u.set(m, 'markCumAtFunding', m.markTwapCum);
-  u.set(m, 'oracleCumAtFunding', m.oracleTwapCum);
+  u.at(m.f, MF.cumFundingLong, m.cumFundingLong + longDelta);
+  u.at(m.f, MF.cumFundingShort, m.cumFundingShort + shortDelta);
+  u.at(m.f, MF.lastFundingRateE6, rateE6);
+  u.at(m.f, MF.fundingTs, ts);
+  u.at(m.f, MF.markCumAtFunding, m.markTwapCum);
+  u.at(m.f, MF.oracleCumAtFunding, m.oracleTwapCum);
   s.events.push({
     type: 'funding',
     market: m.id,
@@ -99,13 +99,13 @@ function installCurve(s: EngineState, m: Market, change: CurveChange): void {
   let cost = change.cost;
   if (cost < 0) cost = -Math.min(-cost, m.pnlPool); // collect only what the PnL pool holds
   if (cost !== 0) {
-    u.set(m, 'feePool', m.feePool - cost);
-    u.set(m, 'pnlPool', m.pnlPool + cost);
+    u.at(m.f, MF.feePool, m.feePool - cost);
+    u.at(m.f, MF.pnlPool, m.pnlPool + cost);
   }
-  u.set(m, 'baseReserve', change.curve.baseReserve);
-  u.set(m, 'quoteReserve', change.curve.quoteReserve);
-  u.set(m, 'k', change.curve.k);
-  u.set(m, 'pegE6', change.curve.pegE6);
+  u.at(m.f, MF.baseReserve, change.curve.baseReserve);
+  u.at(m.f, MF.quoteReserve, change.curve.quoteReserve);
+  u.at(m.f, MF.k, change.curve.k);
+  u.at(m.f, MF.pegE6, change.curve.pegE6);
 }
 
 function adjustCurve(s: EngineState, m: Market, ts: number): void {

@@ -5,7 +5,7 @@
  * exact: two states hash equal only if every number is bit-identical.
  */
 import { createHash } from 'node:crypto';
-import { MARKET_FLAGS, MARKET_SCALARS, POSITION_COLUMNS } from './market.ts';
+import { POSITION_COLUMNS } from './market.ts';
 import { MARKET_PARAM_NAMES } from './params.ts';
 import type { EngineState } from './state.ts';
 
@@ -21,12 +21,9 @@ export function stateHash(s: EngineState): string {
   h.update(bytes(s.accounts.collateral, n));
   for (const m of s.markets) {
     h.update(m.symbol);
-    const scalars = new Float64Array(
-      MARKET_SCALARS.length + MARKET_FLAGS.length + MARKET_PARAM_NAMES.length + 3 * m.sources.length,
-    );
+    h.update(bytes(m.f, m.f.length));
+    const scalars = new Float64Array(MARKET_PARAM_NAMES.length + 3 * m.sources.length);
     let i = 0;
-    for (const f of MARKET_SCALARS) scalars[i++] = m[f];
-    for (const f of MARKET_FLAGS) scalars[i++] = m[f] ? 1 : 0;
     for (const f of MARKET_PARAM_NAMES) scalars[i++] = m.params[f];
     for (const src of m.sources) {
       scalars[i++] = src.price;

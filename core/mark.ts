@@ -5,6 +5,7 @@
  */
 import { curvePriceE6 } from '../vamm/curve.ts';
 import type { Market } from './market.ts';
+import { MF } from './market.ts';
 import type { EngineState } from './state.ts';
 
 export function median3(a: number, b: number, c: number): number {
@@ -26,9 +27,9 @@ export function refreshMark(s: EngineState, m: Market, ts: number): void {
   const mark = computeMark(m);
   const u = s.undo;
   if (ts > m.markTwapTs) {
-    u.set(m, 'markTwapCum', m.markTwapCum + m.markTwapLast * (ts - m.markTwapTs));
-    u.set(m, 'markTwapTs', ts);
+    u.at(m.f, MF.markTwapCum, m.markTwapCum + m.markTwapLast * (ts - m.markTwapTs));
+    u.at(m.f, MF.markTwapTs, ts);
   }
-  if (m.markTwapLast !== mark) u.set(m, 'markTwapLast', mark);
-  if (m.markPrice !== mark) u.set(m, 'markPrice', mark);
+  if (m.markTwapLast !== mark) u.at(m.f, MF.markTwapLast, mark);
+  if (m.markPrice !== mark) u.at(m.f, MF.markPrice, mark);
 }

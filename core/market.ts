@@ -39,51 +39,70 @@ export class PositionColumns {
   }
 }
 
-export class Market {
-  status = MARKET_ACTIVE;
-  // Curve (vamm/Curve fields, kept flat so the undo log can restore each one).
-  baseReserve: number;
-  quoteReserve: number;
-  k: number;
-  pegE6: number;
+/**
+ * Index of every mutable scalar of a market in its `f` column. Writes go
+ * through the undo log as typed-array slot writes (`undo.at(m.f, MF.x, v)`),
+ * which stay monomorphic on the hot path; reads use the named getters.
+ * The state hash and snapshots copy `f` whole, so a new field only needs a
+ * new index here.
+ */
+export const MF = {
+  status: 0,
+  baseReserve: 1,
+  quoteReserve: 2,
+  k: 3,
+  pegE6: 4,
   /** The AMM's own net position, base units (positive: the AMM is long). */
-  ammNetBase = 0;
+  ammNetBase: 5,
   /** Open interest in base units, each side ≥ 0. */
-  openInterestLong = 0;
-  openInterestShort = 0;
-  // Ledgers (integer quote units).
-  pnlPool = 0;
-  feePool = 0;
-  // Oracle.
-  sources: OracleSource[];
-  oraclePrice = 0;
-  oracleConfidence = 0;
-  oraclePublishTs = -1;
+  openInterestLong: 6,
+  openInterestShort: 7,
+  /** Ledgers (integer quote units). */
+  pnlPool: 8,
+  feePool: 9,
+  oraclePrice: 10,
+  oracleConfidence: 11,
+  oraclePublishTs: 12,
   /** Short EMA of the oracle price, the reference for the jump guard. */
-  oracleEma = 0;
-  oracleEmaTs = 0;
-  oracleJumpActive = false;
+  oracleEma: 13,
+  oracleEmaTs: 14,
+  /** 1 while a jump guard is active. */
+  oracleJumpActive: 15,
   /** EWMA of squared oracle returns per ms (variance rate). */
-  varianceRatePerMs = 0;
-  // Mark.
-  markPrice: number;
-  basisEma = 0;
-  // TWAP integrals (price × ms) and their values at the last funding.
-  markTwapCum = 0;
-  markTwapTs: number;
-  markTwapLast: number;
-  oracleTwapCum = 0;
-  oracleTwapTs: number;
-  oracleTwapLast: number;
-  fundingTs: number;
-  markCumAtFunding = 0;
-  oracleCumAtFunding = 0;
-  // Funding: cumulative quote owed per whole base unit of a long (both indices
-  // use the long convention; a short's owed amount is base × Δindex with base < 0).
-  cumFundingLong = 0;
-  cumFundingShort = 0;
-  lastFundingRateE6 = 0;
+  varianceRatePerMs: 16,
+  markPrice: 17,
+  basisEma: 18,
+  /** TWAP integrals (price × ms), their clocks and last values. */
+  markTwapCum: 19,
+  markTwapTs: 20,
+  markTwapLast: 21,
+  oracleTwapCum: 22,
+  oracleTwapTs: 23,
+  oracleTwapLast: 24,
+  fundingTs: 25,
+  markCumAtFunding: 26,
+  oracleCumAtFunding: 27,
+  /**
+   * Cumulative quote owed per whole base unit of a long; both indices use the
+   * long convention (a short's owed amount is base × Δindex with base < 0).
+   */
+  cumFundingLong: 28,
+  cumFundingShort: 29,
+  lastFundingRateE6: 30,
+} as const;
 
+export type MarketField = keyof typeof MF;
+export const MARKET_FIELD_COUNT = Object.keys(MF).length;
+
+export interface Market extends Readonly<Record<Exclude<MarketField, 'oracleJumpActive'>, number>> {
+  readonly oracleJumpActive: boolean;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface declares the getters installed below.
+export class Market {
+  /** Every mutable scalar, indexed by MF. */
+  readonly f = new Float64Array(MARKET_FIELD_COUNT);
+  sources: OracleSource[];
   readonly positions: PositionColumns;
 
   constructor(
@@ -95,61 +114,37 @@ export class Market {
     ts: number,
     accountCapacity: number,
   ) {
-    this.baseReserve = baseReserve;
-    this.quoteReserve = baseReserve;
-    this.k = baseReserve * baseReserve;
-    this.pegE6 = initialPriceE6;
-    this.markPrice = initialPriceE6;
-    this.markTwapTs = ts;
-    this.markTwapLast = initialPriceE6;
-    this.oracleTwapTs = ts;
-    this.oracleTwapLast = initialPriceE6;
-    this.fundingTs = ts;
+    const f = this.f;
+    f[MF.status] = MARKET_ACTIVE;
+    f[MF.baseReserve] = baseReserve;
+    f[MF.quoteReserve] = baseReserve;
+    f[MF.k] = baseReserve * baseReserve;
+    f[MF.pegE6] = initialPriceE6;
+    f[MF.oraclePublishTs] = -1;
+    f[MF.markPrice] = initialPriceE6;
+    f[MF.markTwapTs] = ts;
+    f[MF.markTwapLast] = initialPriceE6;
+    f[MF.oracleTwapTs] = ts;
+    f[MF.oracleTwapLast] = initialPriceE6;
+    f[MF.fundingTs] = ts;
     this.sources = [];
     for (let i = 0; i < params.oracleSources; i++) this.sources.push({ price: 0, confidence: 0, publishTs: -1 });
     this.positions = new PositionColumns(accountCapacity);
   }
 }
 
-/**
- * Every numeric scalar of a market's state, in a fixed order. The state hash
- * and snapshots walk this list, so a field added to Market must be added here.
- */
-export const MARKET_SCALARS = [
-  'status',
-  'baseReserve',
-  'quoteReserve',
-  'k',
-  'pegE6',
-  'ammNetBase',
-  'openInterestLong',
-  'openInterestShort',
-  'pnlPool',
-  'feePool',
-  'oraclePrice',
-  'oracleConfidence',
-  'oraclePublishTs',
-  'oracleEma',
-  'oracleEmaTs',
-  'varianceRatePerMs',
-  'markPrice',
-  'basisEma',
-  'markTwapCum',
-  'markTwapTs',
-  'markTwapLast',
-  'oracleTwapCum',
-  'oracleTwapTs',
-  'oracleTwapLast',
-  'fundingTs',
-  'markCumAtFunding',
-  'oracleCumAtFunding',
-  'cumFundingLong',
-  'cumFundingShort',
-  'lastFundingRateE6',
-] as const satisfies readonly (keyof Market)[];
-
-/** Boolean scalars, hashed and snapshotted as 0/1. */
-export const MARKET_FLAGS = ['oracleJumpActive'] as const satisfies readonly (keyof Market)[];
+for (const [name, index] of Object.entries(MF)) {
+  Object.defineProperty(Market.prototype, name, {
+    get:
+      name === 'oracleJumpActive'
+        ? function (this: Market) {
+            return this.f[index] === 1;
+          }
+        : function (this: Market) {
+            return this.f[index];
+          },
+  });
+}
 
 /** Position columns, in a fixed order. */
 export const POSITION_COLUMNS = [

@@ -13,7 +13,7 @@ import { RATIO_PRECISION } from '../vamm/precision.ts';
 import type { OraclePrice } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
 import { curvePrice, refreshMark } from './mark.ts';
-import type { Market } from './market.ts';
+import { type Market, MF } from './market.ts';
 import { type EngineState, ORACLE_FUTURE_TOLERANCE_MS } from './state.ts';
 
 function medianOf(values: number[]): number {
@@ -93,7 +93,7 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
   if (!first && prevPrice > 0) {
     const r = (price - prevPrice) / prevPrice;
     const lambda = p.volatilityLambdaE6 / RATIO_PRECISION;
-    u.set(m, 'varianceRatePerMs', lambda * m.varianceRatePerMs + ((1 - lambda) * r * r) / dt);
+    u.at(m.f, MF.varianceRatePerMs, lambda * m.varianceRatePerMs + ((1 - lambda) * r * r) / dt);
   }
 
   // Jump guard against the short EMA, then move the EMA.
@@ -101,36 +101,36 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
   const jump = Math.abs(price - ema) * RATIO_PRECISION > p.oracleMaxJumpE6 * ema;
   const alpha = first ? 1 : Math.min(1, dt / p.oracleEmaWindowMs);
   const newEma = ema + alpha * (price - ema);
-  u.set(m, 'oracleEma', newEma);
-  u.set(m, 'oracleEmaTs', ts);
+  u.at(m.f, MF.oracleEma, newEma);
+  u.at(m.f, MF.oracleEmaTs, ts);
   const jumpAfter = jump && Math.abs(price - newEma) * RATIO_PRECISION > p.oracleMaxJumpE6 * newEma;
   if (jumpAfter !== m.oracleJumpActive) {
-    u.set(m, 'oracleJumpActive', jumpAfter);
+    u.at(m.f, MF.oracleJumpActive, jumpAfter ? 1 : 0);
     s.events.push({ type: 'oracleGuard', market: m.id, guard: 'ORACLE_JUMP', active: jumpAfter });
   }
 
   // Oracle TWAP integral.
   if (first) {
-    u.set(m, 'oracleTwapTs', ts);
-    u.set(m, 'oracleCumAtFunding', m.oracleTwapCum);
-    u.set(m, 'fundingTs', ts);
+    u.at(m.f, MF.oracleTwapTs, ts);
+    u.at(m.f, MF.oracleCumAtFunding, m.oracleTwapCum);
+    u.at(m.f, MF.fundingTs, ts);
   } else if (ts > m.oracleTwapTs) {
-    u.set(m, 'oracleTwapCum', m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
-    u.set(m, 'oracleTwapTs', ts);
+    u.at(m.f, MF.oracleTwapCum, m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
+    u.at(m.f, MF.oracleTwapTs, ts);
   }
-  u.set(m, 'oracleTwapLast', price);
+  u.at(m.f, MF.oracleTwapLast, price);
 
   // Basis EMA (curve − oracle), time-weighted.
   const basis = curvePrice(m) - price;
   const beta = first ? 1 : Math.min(1, dt / p.basisEmaWindowMs);
-  u.set(m, 'basisEma', m.basisEma + beta * (basis - m.basisEma));
+  u.at(m.f, MF.basisEma, m.basisEma + beta * (basis - m.basisEma));
 
-  u.set(m, 'oraclePrice', price);
-  u.set(m, 'oracleConfidence', confidence);
-  u.set(m, 'oraclePublishTs', newest);
+  u.at(m.f, MF.oraclePrice, price);
+  u.at(m.f, MF.oracleConfidence, confidence);
+  u.at(m.f, MF.oraclePublishTs, newest);
   refreshMark(s, m, ts);
   // The first price starts the funding period: both TWAPs count from here.
-  if (first) u.set(m, 'markCumAtFunding', m.markTwapCum);
+  if (first) u.at(m.f, MF.markCumAtFunding, m.markTwapCum);
   s.events.push({
     type: 'oraclePrice',
     market: m.id,

@@ -7,6 +7,7 @@
  * to the fill), so no unit is created or lost.
  */
 import type { Market } from './market.ts';
+import { MF } from './market.ts';
 import { sideIndex } from './settle.ts';
 import type { EngineState } from './state.ts';
 
@@ -39,8 +40,8 @@ export function applyFill(s: EngineState, m: Market, account: number, deltaBase:
   // Open interest moves with the position's sides.
   const longDelta = Math.max(b1, 0) - Math.max(b0, 0);
   const shortDelta = Math.max(-b1, 0) - Math.max(-b0, 0);
-  if (longDelta !== 0) u.set(m, 'openInterestLong', m.openInterestLong + longDelta);
-  if (shortDelta !== 0) u.set(m, 'openInterestShort', m.openInterestShort + shortDelta);
+  if (longDelta !== 0) u.at(m.f, MF.openInterestLong, m.openInterestLong + longDelta);
+  if (shortDelta !== 0) u.at(m.f, MF.openInterestShort, m.openInterestShort + shortDelta);
   u.at(pos.base, account, b1);
   u.at(pos.quoteEntry, account, b1 === 0 ? 0 : q1);
   if (b1 === 0 && q1 !== 0) realised += q1; // rounding residue of a closed position is realised, never stranded

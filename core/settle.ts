@@ -9,6 +9,7 @@
  */
 import { BASE_PRECISION } from '../vamm/precision.ts';
 import type { Market } from './market.ts';
+import { MF } from './market.ts';
 import type { EngineState } from './state.ts';
 
 /** Funding index of the side a signed base sits on. */
@@ -50,11 +51,11 @@ export function settlePnl(s: EngineState, m: Market, account: number): void {
     moved = -Math.min(-pnl, col[account]);
     if (moved === 0) return;
     u.at(col, account, col[account] + moved);
-    u.set(m, 'pnlPool', m.pnlPool - moved);
+    u.at(m.f, MF.pnlPool, m.pnlPool - moved);
   } else {
     moved = Math.min(pnl, m.pnlPool);
     if (moved === 0) return;
-    u.set(m, 'pnlPool', m.pnlPool - moved);
+    u.at(m.f, MF.pnlPool, m.pnlPool - moved);
     u.at(col, account, col[account] + moved);
   }
   u.at(pos.pnl, account, pnl - moved);

@@ -6,7 +6,7 @@
  * written elsewhere.
  */
 import { Engine } from './engine.ts';
-import { MARKET_FLAGS, MARKET_SCALARS, Market, POSITION_COLUMNS } from './market.ts';
+import { MARKET_FIELD_COUNT, Market, POSITION_COLUMNS } from './market.ts';
 import type { MarketParams } from './params.ts';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
@@ -14,8 +14,8 @@ export const SNAPSHOT_FORMAT_VERSION = 1;
 export interface MarketSnapshot {
   symbol: string;
   params: MarketParams;
+  /** The market's scalar column (market.ts, MF), in index order. */
   scalars: number[];
-  flags: number[];
   sources: [price: number, confidence: number, publishTs: number][];
 }
 
@@ -43,8 +43,7 @@ export function takeSnapshot(e: Engine): EngineSnapshot {
     return {
       symbol: m.symbol,
       params: { ...m.params },
-      scalars: MARKET_SCALARS.map((f) => m[f]),
-      flags: MARKET_FLAGS.map((f) => (m[f] ? 1 : 0)),
+      scalars: Array.from(m.f),
       sources: m.sources.map((x) => [x.price, x.confidence, x.publishTs] as [number, number, number]),
     };
   });
@@ -78,15 +77,10 @@ export function restoreEngine(s: EngineSnapshot): Engine {
   e.lastTs = s.lastTs;
   s.markets.forEach((ms, id) => {
     const m = new Market(id, ms.symbol, ms.params, 1, 1, 0, e.accounts.capacity);
-    if (ms.scalars.length !== MARKET_SCALARS.length || ms.flags.length !== MARKET_FLAGS.length) {
-      throw new Error(`market ${id}: snapshot has ${ms.scalars.length} scalars, expected ${MARKET_SCALARS.length}`);
+    if (ms.scalars.length !== MARKET_FIELD_COUNT) {
+      throw new Error(`market ${id}: snapshot has ${ms.scalars.length} scalars, expected ${MARKET_FIELD_COUNT}`);
     }
-    MARKET_SCALARS.forEach((f, i) => {
-      m[f] = ms.scalars[i];
-    });
-    MARKET_FLAGS.forEach((f, i) => {
-      m[f] = ms.flags[i] === 1;
-    });
+    m.f.set(ms.scalars);
     if (ms.sources.length !== m.sources.length) throw new Error(`market ${id}: oracle source count mismatch`);
     ms.sources.forEach(([price, confidence, publishTs], i) => {
       m.sources[i] = { price, confidence, publishTs };

@@ -11,7 +11,7 @@ import type { MarketOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
 import { accountHealth, meetsInitial } from './margin.ts';
 import { refreshMark } from './mark.ts';
-import { MARKET_PAUSED, type Market } from './market.ts';
+import { MARKET_PAUSED, type Market, MF } from './market.ts';
 import { checkOracleForMargin, checkOracleForTrade, confidenceE6, volatilityE6 } from './oracle.ts';
 import { applyFill } from './position.ts';
 import { settleFunding, settlePnl } from './settle.ts';
@@ -72,9 +72,9 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
   if (!Number.isSafeInteger(swap.quote + spreadFee + fee)) return reject('OUT_OF_RANGE', 'fill notional');
 
   // Curve and AMM inventory.
-  u.set(m, 'baseReserve', swap.baseReserve);
-  u.set(m, 'quoteReserve', swap.quoteReserve);
-  u.set(m, 'ammNetBase', m.ammNetBase - sign * fill);
+  u.at(m.f, MF.baseReserve, swap.baseReserve);
+  u.at(m.f, MF.quoteReserve, swap.quoteReserve);
+  u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * fill);
   const realised = applyFill(s, m, a, sign * fill, direction === 'long' ? -swap.quote : swap.quote);
   settlePnl(s, m, a);
 
@@ -85,7 +85,7 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
   if (col[a] < charge) return reject('INSUFFICIENT_COLLATERAL', `fees ${charge} > collateral ${col[a]}`);
   if (charge > 0) {
     u.at(col, a, col[a] - charge);
-    u.set(m, 'feePool', m.feePool + charge);
+    u.at(m.f, MF.feePool, m.feePool + charge);
   }
   refreshMark(s, m, ts);
   if (!reducing && !meetsInitial(accountHealth(s, a))) return reject('INSUFFICIENT_MARGIN');

@@ -1,0 +1,55 @@
+/**
+ * Bench contract (DESIGN.md): each figure is one JSON line on stdout,
+ * `{"bench":"engine.market_orders","value":1234567,"unit":"ops/s"}`, with
+ * any peer measured in the same run beside it; human summaries go to stderr.
+ */
+export interface Figure {
+  bench: string;
+  value: number;
+  unit: string;
+  [extra: string]: unknown;
+}
+
+export type Report = (figure: Figure) => void;
+
+export interface BenchOptions {
+  /** When set, only this figure is wanted; benches may skip work for others. */
+  only: string | null;
+}
+
+export type BenchModule = {
+  run(report: Report, options: BenchOptions): Promise<void>;
+};
+
+export function wants(options: BenchOptions, name: string): boolean {
+  return options.only === null || options.only === name;
+}
+
+export function nowNs(): bigint {
+  return process.hrtime.bigint();
+}
+
+export function elapsedMs(startNs: bigint): number {
+  return Number(process.hrtime.bigint() - startNs) / 1e6;
+}
+
+/** Percentile of a sorted-in-place sample (nearest rank). */
+export function percentile(sorted: Float64Array | number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function sortedCopy(values: Float64Array): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+export function note(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+/** Round for printing without losing what matters. */
+export function round(n: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

@@ -6,8 +6,14 @@ import { grown } from './columns.ts';
 
 export class Accounts {
   count = 0;
-  /** Quote collateral, integer quote units; never negative. */
+  /** USDC collateral (asset 0), integer quote units; never negative. */
   collateral = new Float64Array(16);
+  /** Balances of the other collateral assets, indexed by asset id (slot 0 aliases `collateral`). */
+  balances: Float64Array[] = [this.collateral];
+  /** Tick number + 1 at which the account entered liquidation; 0 when it is not in liquidation. */
+  liquidationSince = new Float64Array(16);
+  /** 1 while a margin warning has been sent and the account has not recovered. */
+  warned = new Float64Array(16);
 
   get capacity(): number {
     return this.collateral.length;
@@ -16,9 +22,20 @@ export class Accounts {
   /** Ensure room for `n` accounts. Growth happens outside the undo log: capacity is not state. */
   reserve(n: number): void {
     this.collateral = grown(this.collateral, n);
+    this.balances[0] = this.collateral;
+    for (let i = 1; i < this.balances.length; i++) this.balances[i] = grown(this.balances[i], this.collateral.length);
+    this.liquidationSince = grown(this.liquidationSince, this.collateral.length);
+    this.warned = grown(this.warned, this.collateral.length);
+  }
+
+  addAssetColumn(): void {
+    this.balances.push(new Float64Array(this.capacity));
   }
 
   exists(account: number): boolean {
     return Number.isInteger(account) && account >= 0 && account < this.count;
   }
 }
+
+/** Account columns that are state (hashed and snapshotted), in a fixed order. */
+export const ACCOUNT_COLUMNS = ['collateral', 'liquidationSince', 'warned'] as const;

@@ -33,16 +33,53 @@ export interface ResumeMarket {
 export interface CreateAccount {
   type: 'createAccount';
 }
+export interface CreateAsset {
+  type: 'createAsset';
+  symbol: string;
+  /** Market whose oracle prices the asset. */
+  priceMarket: number;
+  initialWeightE6: number;
+  maintenanceWeightE6: number;
+}
 export interface Deposit {
   type: 'deposit';
   account: number;
-  /** Quote units (1e-6 USD). */
+  /** Quote units (1e-6 USD) for USDC; 1e-9 of the asset otherwise. */
   amount: number;
+  /** Collateral asset id; 0 (USDC) when absent. */
+  asset?: number;
 }
 export interface Withdraw {
   type: 'withdraw';
   account: number;
   amount: number;
+  asset?: number;
+}
+export interface SetMarginMode {
+  type: 'setMarginMode';
+  account: number;
+  market: number;
+  isolated: boolean;
+}
+export interface TransferIsolated {
+  type: 'transferIsolated';
+  account: number;
+  market: number;
+  /** USDC quote units: positive moves cross collateral into the isolated position, negative moves it back. */
+  amount: number;
+}
+export interface Liquidate {
+  type: 'liquidate';
+  /** The account taking the position over. */
+  liquidator: number;
+  account: number;
+  market: number;
+  /** Base units to take over (capped at the position). */
+  size: number;
+}
+/** One turn's risk pass: margin ratios, mark-to-market, liquidations. Appended by the loop. */
+export interface Tick {
+  type: 'tick';
 }
 export interface InsuranceDeposit {
   type: 'insuranceDeposit';
@@ -85,8 +122,13 @@ export type Command =
   | PauseMarket
   | ResumeMarket
   | CreateAccount
+  | CreateAsset
   | Deposit
   | Withdraw
+  | SetMarginMode
+  | TransferIsolated
+  | Liquidate
+  | Tick
   | InsuranceDeposit
   | MarketOrder
   | OraclePrice

@@ -13,7 +13,10 @@ export const ErrorCodes = {
   // Lookups
   UNKNOWN_MARKET: 'no market has this id',
   UNKNOWN_ACCOUNT: 'no account has this id',
+  UNKNOWN_ASSET: 'no collateral asset has this id',
   DUPLICATE_MARKET: 'a market with this symbol exists already',
+  DUPLICATE_ASSET: 'a collateral asset with this symbol exists already',
+  TOO_MANY_ASSETS: 'the engine holds the maximum number of collateral assets',
   TOO_MANY_MARKETS: 'the engine holds the maximum number of markets',
   // Market state
   MARKET_PAUSED: 'the market is paused',
@@ -33,6 +36,14 @@ export const ErrorCodes = {
   // Margin and ledgers
   INSUFFICIENT_MARGIN: 'the account would not meet initial margin',
   INSUFFICIENT_COLLATERAL: 'the collateral balance does not cover the amount',
+  POSITION_OPEN: 'the position must be closed first',
+  NOT_ISOLATED: 'the position is not isolated',
+  IN_LIQUIDATION: 'the account is being liquidated: it may only reduce risk',
+  // Liquidation
+  ACCOUNT_HEALTHY: 'the account meets maintenance margin and cannot be liquidated',
+  NOTHING_TO_LIQUIDATE: 'the account has no position in this market',
+  LIQUIDATOR_MARGIN: 'the liquidator would not meet initial margin after the takeover',
+  SELF_LIQUIDATION: 'an account cannot liquidate itself',
   // Funding
   FUNDING_TOO_EARLY: 'the funding interval has not elapsed',
   // Bugs: apply threw; the state was rolled back and the command rejected

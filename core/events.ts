@@ -15,8 +15,40 @@ export type Event =
   | { type: 'marketPaused'; market: number }
   | { type: 'marketResumed'; market: number }
   | { type: 'accountCreated'; account: number }
-  | { type: 'deposited'; account: number; amount: number; collateral: number }
-  | { type: 'withdrawn'; account: number; amount: number; collateral: number }
+  | { type: 'assetCreated'; asset: number; symbol: string; priceMarket: number }
+  | { type: 'deposited'; account: number; asset: number; amount: number; balance: number }
+  | { type: 'withdrawn'; account: number; asset: number; amount: number; balance: number }
+  | { type: 'marginModeSet'; account: number; market: number; isolated: boolean }
+  | { type: 'isolatedTransfer'; account: number; market: number; amount: number; isolatedCollateral: number }
+  | { type: 'marginRatios'; market: number; initialE6: number; maintenanceE6: number; maintenanceTargetE6: number }
+  | { type: 'marginWarning'; account: number; market: number; equity: number; maintenance: number }
+  | { type: 'liquidationStarted'; account: number; market: number; equity: number; maintenance: number; ordersCancelled: number }
+  | { type: 'liquidationEnded'; account: number; market: number }
+  | {
+      type: 'liquidation';
+      account: number;
+      market: number;
+      /** Account that took the position over; −1 for the engine's backstop on the vAMM. */
+      liquidator: number;
+      side: Side;
+      base: number;
+      price: number;
+      penalty: number;
+      liquidatorReward: number;
+      insuranceShare: number;
+    }
+  | { type: 'collateralLiquidated'; account: number; asset: number; units: number; usdc: number }
+  | {
+      type: 'bankruptcy';
+      account: number;
+      market: number;
+      shortfall: number;
+      insuranceCovered: number;
+      /** Loss spread over the opposite side's open interest through its funding index. */
+      socialised: number;
+      /** Covered by the market's fee pool when the AMM was the only counterparty. */
+      feePoolCovered: number;
+    }
   | { type: 'insuranceDeposited'; amount: number; insuranceFund: number }
   | {
       type: 'fill';

@@ -5,6 +5,7 @@
  * exact: two states hash equal only if every number is bit-identical.
  */
 import { createHash } from 'node:crypto';
+import { ACCOUNT_COLUMNS } from './accounts.ts';
 import { POSITION_COLUMNS } from './market.ts';
 import { MARKET_PARAM_NAMES } from './params.ts';
 import type { EngineState } from './state.ts';
@@ -16,9 +17,24 @@ function bytes(a: Float64Array, n: number): Uint8Array {
 export function stateHash(s: EngineState): string {
   const h = createHash('sha256');
   const n = s.accounts.count;
-  const head = new Float64Array([n, s.markets.length, s.insuranceFund, s.totalDeposits, s.totalWithdrawals]);
+  const head = new Float64Array([
+    n,
+    s.markets.length,
+    s.assets.length,
+    s.insuranceFund,
+    s.totalDeposits,
+    s.totalWithdrawals,
+    s.tickCount,
+  ]);
   h.update(bytes(head, head.length));
-  h.update(bytes(s.accounts.collateral, n));
+  for (const c of ACCOUNT_COLUMNS) h.update(bytes(s.accounts[c], n));
+  for (let i = 1; i < s.assets.length; i++) {
+    const a = s.assets[i];
+    h.update(a.symbol);
+    const f = new Float64Array([a.priceMarket, a.initialWeightE6, a.maintenanceWeightE6, a.deposits, a.withdrawals, a.insuranceHoldings]);
+    h.update(bytes(f, f.length));
+    h.update(bytes(s.accounts.balances[i], n));
+  }
   for (const m of s.markets) {
     h.update(m.symbol);
     h.update(bytes(m.f, m.f.length));

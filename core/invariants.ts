@@ -7,7 +7,8 @@
  *   - the curve: reserves positive, quoteReserve × baseReserve = k;
  *   - open interest: long − short = −(AMM net position), and each side equals
  *     the sum of the positions on it;
- *   - positions: a flat position has no quote entry.
+ *   - positions: a flat position has no quote entry;
+ *   - per collateral asset: balances + insurance holdings = its deposits − withdrawals.
  */
 import type { EngineState } from './state.ts';
 
@@ -33,6 +34,12 @@ export function validateInvariants(s: EngineState): string[] {
       if (!Number.isSafeInteger(v) || v < 0) out.push(`${where} ${name} ${v}`);
     }
     total += m.pnlPool + m.feePool;
+    for (let a = 0; a < n; a++) {
+      const iso = m.positions.isolatedCollateral[a];
+      if (!Number.isSafeInteger(iso) || iso < 0) out.push(`${where} account ${a} isolated collateral ${iso}`);
+      if (iso !== 0 && m.positions.isolated[a] !== 1) out.push(`${where} account ${a} has isolated collateral but is cross`);
+      total += iso;
+    }
     if (!(m.baseReserve > 0) || !(m.quoteReserve > 0) || !(m.k > 0) || !(m.pegE6 > 0)) {
       out.push(`${where} curve not positive`);
     }
@@ -58,5 +65,18 @@ export function validateInvariants(s: EngineState): string[] {
   }
   const expected = s.totalDeposits - s.totalWithdrawals;
   if (total !== expected) out.push(`conservation: ledgers ${total} ≠ deposits − withdrawals ${expected}`);
+  // Other collateral assets: balances + insurance holdings = deposits − withdrawals, per asset.
+  for (let i = 1; i < s.assets.length; i++) {
+    const asset = s.assets[i];
+    let held = asset.insuranceHoldings;
+    const col = s.accounts.balances[i];
+    for (let a = 0; a < n; a++) {
+      if (!Number.isSafeInteger(col[a]) || col[a] < 0) out.push(`asset ${asset.symbol} account ${a} balance ${col[a]}`);
+      held += col[a];
+    }
+    if (held !== asset.deposits - asset.withdrawals) {
+      out.push(`conservation of ${asset.symbol}: held ${held} ≠ deposits − withdrawals ${asset.deposits - asset.withdrawals}`);
+    }
+  }
   return out;
 }

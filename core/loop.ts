@@ -33,9 +33,13 @@ export interface LoopOptions {
   maxCommandsPerTurn: number;
   /** Store the state hash with every Nth turn (0: never). */
   hashEveryTurns: number;
+  /** Append a `tick` (margin ratios, mark-to-market, liquidations) to every turn. */
+  tickEveryTurn: boolean;
 }
 
-export const DEFAULT_LOOP_OPTIONS: LoopOptions = { maxCommandsPerTurn: 4096, hashEveryTurns: 1000 };
+export const DEFAULT_LOOP_OPTIONS: LoopOptions = { maxCommandsPerTurn: 4096, hashEveryTurns: 1000, tickEveryTurn: true };
+
+const TICK: Command = Object.freeze({ type: 'tick' }) as Command;
 
 export class Loop {
   private inbox: Command[] = [];
@@ -68,12 +72,13 @@ export class Loop {
   }
 
   /**
-   * Run one turn. Returns the number of commands applied. If the journal
+   * Run one turn: the queued commands, then (when enabled) a tick. Returns
+   * the number of queued commands applied. If the journal
    * throws, nothing of the turn is acknowledged and the error propagates: the
    * process must stop (the state ran ahead of the journal).
    */
   runTurn(): number {
-    if (this.inbox.length === 0) return 0;
+    if (this.inbox.length === 0 && !this.options.tickEveryTurn) return 0;
     const take = Math.min(this.inbox.length, this.options.maxCommandsPerTurn);
     const cmds = take === this.inbox.length ? this.inbox : this.inbox.slice(0, take);
     const replies = take === this.replies.length ? this.replies : this.replies.slice(0, take);
@@ -95,23 +100,28 @@ export class Loop {
       entries.push({ seq: outcome.seq, ts: this.engine.lastTs, cmd });
       outcomes.push(outcome);
     }
+    if (this.options.tickEveryTurn) {
+      const outcome = this.engine.apply(TICK, ts);
+      entries.push({ seq: outcome.seq, ts: this.engine.lastTs, cmd: TICK });
+      outcomes.push(outcome);
+    }
     this.turns++;
     if (this.journal !== null) {
       const every = this.options.hashEveryTurns;
       const hash = every > 0 && this.turns % every === 0 ? this.engine.stateHash() : null;
       this.journal.commitTurn(entries, outcomes, hash);
     }
+    if (this.onCommitted !== null) for (let i = 0; i < entries.length; i++) this.onCommitted(entries[i], outcomes[i]);
     for (let i = 0; i < take; i++) {
-      if (this.onCommitted !== null) this.onCommitted(entries[i], outcomes[i]);
       const r = replies[i];
       if (r !== null) r(outcomes[i]);
     }
     return take;
   }
 
-  /** Run turns until the inbox is empty. */
+  /** Run turns until the inbox is empty (at least one turn). */
   drain(): number {
-    let n = 0;
+    let n = this.runTurn();
     while (this.inbox.length > 0) n += this.runTurn();
     return n;
   }

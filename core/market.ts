@@ -23,12 +23,21 @@ export class PositionColumns {
   fundingIndex: Float64Array;
   /** Unsettled PnL in this market: positive is a claim on the PnL pool, negative a debt to it. */
   pnl: Float64Array;
+  /** 1 when the position is isolated: it has its own collateral and its own liquidation. */
+  isolated: Float64Array;
+  /** USDC collateral assigned to an isolated position (quote units). */
+  isolatedCollateral: Float64Array;
+  /** Derived cache, not state: the position's watch threshold (margin/thresholds.ts). */
+  threshold: Float64Array;
 
   constructor(capacity: number) {
     this.base = new Float64Array(capacity);
     this.quoteEntry = new Float64Array(capacity);
     this.fundingIndex = new Float64Array(capacity);
     this.pnl = new Float64Array(capacity);
+    this.isolated = new Float64Array(capacity);
+    this.isolatedCollateral = new Float64Array(capacity);
+    this.threshold = new Float64Array(capacity);
   }
 
   reserve(n: number): void {
@@ -36,6 +45,9 @@ export class PositionColumns {
     this.quoteEntry = grown(this.quoteEntry, n);
     this.fundingIndex = grown(this.fundingIndex, n);
     this.pnl = grown(this.pnl, n);
+    this.isolated = grown(this.isolated, n);
+    this.isolatedCollateral = grown(this.isolatedCollateral, n);
+    this.threshold = grown(this.threshold, n);
   }
 }
 
@@ -89,6 +101,14 @@ export const MF = {
   cumFundingLong: 28,
   cumFundingShort: 29,
   lastFundingRateE6: 30,
+  /** Margin ratios in force (E6): initial rises at once with volatility, maintenance gradually. */
+  initialRatioE6: 31,
+  maintenanceRatioE6: 32,
+  /** What the last tick checked accounts against: a market is scanned again when any of these moved. */
+  markAtTick: 33,
+  maintenanceAtTick: 34,
+  fundingLongAtTick: 35,
+  fundingShortAtTick: 36,
 } as const;
 
 export type MarketField = keyof typeof MF;
@@ -127,6 +147,10 @@ export class Market {
     f[MF.oracleTwapTs] = ts;
     f[MF.oracleTwapLast] = initialPriceE6;
     f[MF.fundingTs] = ts;
+    f[MF.initialRatioE6] = params.initialMarginE6;
+    f[MF.maintenanceRatioE6] = params.maintenanceMarginE6;
+    f[MF.markAtTick] = initialPriceE6;
+    f[MF.maintenanceAtTick] = params.maintenanceMarginE6;
     this.sources = [];
     for (let i = 0; i < params.oracleSources; i++) this.sources.push({ price: 0, confidence: 0, publishTs: -1 });
     this.positions = new PositionColumns(accountCapacity);
@@ -152,4 +176,6 @@ export const POSITION_COLUMNS = [
   'quoteEntry',
   'fundingIndex',
   'pnl',
+  'isolated',
+  'isolatedCollateral',
 ] as const satisfies readonly (keyof PositionColumns)[];

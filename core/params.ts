@@ -41,6 +41,25 @@ export interface MarketParams {
   minOrderSize: number;
   /** Price units (1e-6 USD). */
   tickSize: number;
+  /** Volatility-indexed margin: VaR confidence (E6, 0.5–0.9999) and horizon. */
+  volConfidenceE6: number;
+  volHorizonMs: number;
+  /** How fast the maintenance ratio may rise toward its volatility target, E6 per tick. */
+  maintenanceRiseE6PerTick: number;
+  /** Volatility-driven ratios move in steps of this size (E6), so events are not per tick. */
+  marginStepE6: number;
+  /** Partial liquidation restores equity to maintenance + this ratio of notional (Drift: 2%). */
+  liquidationBufferE6: number;
+  /** Share of the liquidation penalty paid to the liquidator; the rest funds the insurance fund. */
+  liquidatorShareE6: number;
+  /** Ticks an account stays open to external liquidators before the backstop closes it on the vAMM. */
+  liquidatorWindowTicks: number;
+  /** Positions below this notional (quote units) are liquidated fully. */
+  fullLiquidationNotional: number;
+  /** Equity below this fraction of maintenance (E6) is deep under water: liquidated fully. */
+  deepUnderwaterE6: number;
+  /** Warn when equity falls below maintenance × (1 + this), E6. */
+  warningBufferE6: number;
 }
 
 export const DEFAULT_MARKET_PARAMS: Readonly<MarketParams> = Object.freeze({
@@ -73,6 +92,16 @@ export const DEFAULT_MARKET_PARAMS: Readonly<MarketParams> = Object.freeze({
   targetFeePool: 1_000_000_000,
   minOrderSize: 1,
   tickSize: 1,
+  volConfidenceE6: 990_000,
+  volHorizonMs: 3_600_000,
+  maintenanceRiseE6PerTick: 100,
+  marginStepE6: 1_000,
+  liquidationBufferE6: 20_000,
+  liquidatorShareE6: 500_000,
+  liquidatorWindowTicks: 1,
+  fullLiquidationNotional: 100_000_000,
+  deepUnderwaterE6: 500_000,
+  warningBufferE6: 200_000,
 });
 
 interface Range {
@@ -112,6 +141,16 @@ const RANGES: Record<keyof MarketParams, Range> = {
   targetFeePool: { min: 0, max: Number.MAX_SAFE_INTEGER },
   minOrderSize: { min: 1, max: Number.MAX_SAFE_INTEGER },
   tickSize: { min: 1, max: Number.MAX_SAFE_INTEGER },
+  volConfidenceE6: { min: E6 / 2, max: 999_900 },
+  volHorizonMs: { min: 1_000, max: 7 * DAY_MS },
+  maintenanceRiseE6PerTick: { min: 1, max: E6 },
+  marginStepE6: { min: 1, max: E6 / 10 },
+  liquidationBufferE6: { min: 0, max: E6 / 2 },
+  liquidatorShareE6: { min: 0, max: E6 },
+  liquidatorWindowTicks: { min: 0, max: 1_000 },
+  fullLiquidationNotional: { min: 0, max: Number.MAX_SAFE_INTEGER },
+  deepUnderwaterE6: { min: 0, max: E6 },
+  warningBufferE6: { min: 0, max: 10 * E6 },
 };
 
 export const MARKET_PARAM_NAMES = Object.keys(RANGES) as (keyof MarketParams)[];

@@ -45,7 +45,8 @@ export function settlePnl(s: EngineState, m: Market, account: number): void {
   const pnl = pos.pnl[account];
   if (pnl === 0) return;
   const u = s.undo;
-  const col = s.accounts.collateral;
+  // An isolated position settles against its own collateral, a cross one against the account's.
+  const col = pos.isolated[account] === 1 ? pos.isolatedCollateral : s.accounts.collateral;
   let moved = 0;
   if (pnl < 0) {
     moved = -Math.min(-pnl, col[account]);

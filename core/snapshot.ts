@@ -6,6 +6,8 @@
  * written elsewhere.
  */
 import { Engine } from './engine.ts';
+import { ACCOUNT_COLUMNS } from './accounts.ts';
+import type { CollateralAsset } from './assets.ts';
 import { MARKET_FIELD_COUNT, Market, POSITION_COLUMNS } from './market.ts';
 import type { MarketParams } from './params.ts';
 
@@ -29,15 +31,22 @@ export interface EngineSnapshot {
   insuranceFund: number;
   totalDeposits: number;
   totalWithdrawals: number;
+  tickCount: number;
+  /** Collateral assets after USDC (asset 1, 2, …). */
+  assets: CollateralAsset[];
   markets: MarketSnapshot[];
-  /** Named columns, each `accountCount` long: `collateral`, then `m<id>.<column>`. */
+  /**
+   * Named columns, each `accountCount` long: the account columns (`collateral`,
+   * `liquidationSince`, `warned`), `asset<i>` balances, then `m<id>.<column>`.
+   */
   columns: Map<string, Float64Array>;
 }
 
 export function takeSnapshot(e: Engine): EngineSnapshot {
   const n = e.accounts.count;
   const columns = new Map<string, Float64Array>();
-  columns.set('collateral', e.accounts.collateral.slice(0, n));
+  for (const c of ACCOUNT_COLUMNS) columns.set(c, e.accounts[c].slice(0, n));
+  for (let i = 1; i < e.assets.length; i++) columns.set(`asset${i}`, e.accounts.balances[i].slice(0, n));
   const markets: MarketSnapshot[] = e.markets.map((m) => {
     for (const c of POSITION_COLUMNS) columns.set(`m${m.id}.${c}`, m.positions[c].slice(0, n));
     return {
@@ -56,6 +65,8 @@ export function takeSnapshot(e: Engine): EngineSnapshot {
     insuranceFund: e.insuranceFund,
     totalDeposits: e.totalDeposits,
     totalWithdrawals: e.totalWithdrawals,
+    tickCount: e.tickCount,
+    assets: e.assets.slice(1).map((a) => ({ ...a })),
     markets,
     columns,
   };
@@ -69,7 +80,13 @@ export function restoreEngine(s: EngineSnapshot): Engine {
   const n = s.accountCount;
   e.reserveAccounts(n);
   e.accounts.count = n;
-  e.accounts.collateral.set(column(s, 'collateral', n));
+  for (const a of s.assets) {
+    e.assets.push({ ...a });
+    e.accounts.addAssetColumn();
+    e.accounts.balances[a.id].set(column(s, `asset${a.id}`, n));
+  }
+  for (const c of ACCOUNT_COLUMNS) e.accounts[c].set(column(s, c, n));
+  e.tickCount = s.tickCount;
   e.insuranceFund = s.insuranceFund;
   e.totalDeposits = s.totalDeposits;
   e.totalWithdrawals = s.totalWithdrawals;
@@ -89,6 +106,7 @@ export function restoreEngine(s: EngineSnapshot): Engine {
     e.markets.push(m);
     e.marketBySymbol.set(ms.symbol, id);
   });
+  e.rebuildCaches();
   const hash = e.stateHash();
   if (hash !== s.hash) throw new Error(`snapshot at seq ${s.seq}: restored hash ${hash} ≠ recorded ${s.hash}`);
   return e;

@@ -4,11 +4,13 @@
  * log, and push events; engine.ts owns the apply() entry point.
  */
 import { Accounts } from './accounts.ts';
+import { type CollateralAsset, USDC } from './assets.ts';
 import type { Event } from './events.ts';
 import type { Market } from './market.ts';
 import { UndoLog } from './undo.ts';
 
 export const MAX_MARKETS = 64;
+export const MAX_ASSETS = 16;
 /** Tolerated clock skew between an oracle's publish time and the sequencer's (ms). */
 export const ORACLE_FUTURE_TOLERANCE_MS = 1_000;
 
@@ -16,12 +18,43 @@ export class EngineState {
   readonly accounts = new Accounts();
   readonly markets: Market[] = [];
   readonly marketBySymbol = new Map<string, number>();
+  readonly assets: CollateralAsset[] = [{ ...USDC, deposits: 0, withdrawals: 0, insuranceHoldings: 0 }];
+  /** USDC insurance fund (quote units). */
   insuranceFund = 0;
+  /** USDC deposits and withdrawals (asset 0), kept here for the conservation check. */
   totalDeposits = 0;
   totalWithdrawals = 0;
+  /** Ticks applied so far (liquidation windows count in ticks). */
+  tickCount = 0;
   /** Seq of the last applied command and its time; metadata, not part of the state hash. */
   seq = 0;
   lastTs = 0;
   readonly undo = new UndoLog();
   events: Event[] = [];
+
+  // Derived caches (rebuilt from state, never hashed): see margin/thresholds.ts.
+  /** Accounts touched by the current command, whose thresholds are refreshed after it commits. */
+  touched: number[] = [];
+  touchedCount = 0;
+  /** Markets whose every threshold must be refreshed after the current command. */
+  marketsDirty: boolean[] = [];
+  /** Accounts whose risk cannot be reduced to one threshold price; checked exactly every tick. */
+  readonly complexAccounts = new Set<number>();
+  /** Accounts with warned = 1 or liquidationSince ≠ 0: checked exactly every tick until they recover. */
+  readonly watchedAccounts = new Set<number>();
+  /** True after a rollback that may have left caches behind the state: the next tick rebuilds them. */
+  cachesStale = false;
+  /**
+   * Cancels every resting order of an account and returns how many; the order
+   * book installs it. Liquidation calls it before closing positions.
+   */
+  cancelAccountOrders: (account: number) => number = () => 0;
+
+  /** Scratch for the tick: candidate ids and a per-account stamp to de-duplicate them. */
+  scratchCandidates = new Int32Array(0);
+  scratchSeen = new Float64Array(0);
+
+  touch(account: number): void {
+    this.touched[this.touchedCount++] = account;
+  }
 }

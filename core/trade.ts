@@ -9,7 +9,7 @@ import { RATIO_PRECISION } from '../vamm/precision.ts';
 import { computeSpreads, spreadCharge } from '../vamm/spread.ts';
 import type { MarketOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
-import { accountHealth, meetsInitial } from './margin.ts';
+import { healthFor, meetsInitial } from './margin/health.ts';
 import { refreshMark } from './mark.ts';
 import { MARKET_PAUSED, type Market, MF } from './market.ts';
 import { checkOracleForMargin, checkOracleForTrade, confidenceE6, volatilityE6 } from './oracle.ts';
@@ -44,6 +44,7 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
     size = Math.min(size, Math.abs(b0));
   }
   const reducing = b0 !== 0 && b0 > 0 !== sign > 0 && size <= Math.abs(b0);
+  if (!reducing && s.accounts.liquidationSince[a] !== 0) return reject('IN_LIQUIDATION', `account ${a}`);
   const guard = reducing ? checkOracleForMargin(m, ts) : checkOracleForTrade(m, ts);
   if (guard !== null) return guard;
 
@@ -80,7 +81,7 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
 
   // Fees and spread are paid from collateral into the fee pool.
   // A risk-reducing trade is never refused for fees: it pays what collateral holds.
-  const col = s.accounts.collateral;
+  const col = pos.isolated[a] === 1 ? pos.isolatedCollateral : s.accounts.collateral;
   const charge = reducing ? Math.min(fee + spreadFee, col[a]) : fee + spreadFee;
   if (col[a] < charge) return reject('INSUFFICIENT_COLLATERAL', `fees ${charge} > collateral ${col[a]}`);
   if (charge > 0) {
@@ -88,7 +89,8 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
     u.at(m.f, MF.feePool, m.feePool + charge);
   }
   refreshMark(s, m, ts);
-  if (!reducing && !meetsInitial(accountHealth(s, a))) return reject('INSUFFICIENT_MARGIN');
+  if (!reducing && !meetsInitial(healthFor(s, m, a))) return reject('INSUFFICIENT_MARGIN');
+  s.touch(a);
 
   s.events.push({
     type: 'fill',

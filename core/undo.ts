@@ -1,47 +1,73 @@
 /**
  * The undo log. Every write an apply() makes to engine state goes through
- * `set`, which remembers the old value; a rejection (or a bug that throws)
- * rolls the writes back in reverse order, so a rejected command leaves the
- * state exactly as it found it. Works for object fields and typed-array
- * slots alike (both are `target[key]`).
+ * `set` or `at`, which remember the old value; a rejection (or a bug that
+ * throws) rolls the writes back in reverse order, so a rejected command
+ * leaves the state exactly as it found it. Works for object fields and
+ * typed-array slots alike (both are `target[key]`).
+ *
+ * Old numbers are kept in a Float64Array, so logging a write allocates
+ * nothing (a generic array would box every double); other old values
+ * (objects, booleans, restore callbacks) go to a side array.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the log stores heterogeneous targets.
 type Target = any;
 
+const KIND_NUMBER = 0;
+const KIND_VALUE = 1;
+const KIND_CALLBACK = 2;
+
 export class UndoLog {
   private targets: Target[] = [];
   private keys: (string | number)[] = [];
-  private olds: unknown[] = [];
+  private kinds = new Uint8Array(1024);
+  private numbers = new Float64Array(1024);
+  private values: unknown[] = [];
   private length = 0;
 
-  set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {
+  private slot(): number {
     const n = this.length++;
+    if (n === this.kinds.length) {
+      const kinds = new Uint8Array(n * 2);
+      kinds.set(this.kinds);
+      this.kinds = kinds;
+      const numbers = new Float64Array(n * 2);
+      numbers.set(this.numbers);
+      this.numbers = numbers;
+    }
+    return n;
+  }
+
+  set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {
+    const n = this.slot();
     this.targets[n] = target;
     this.keys[n] = key as string | number;
-    this.olds[n] = target[key];
+    const old = target[key];
+    if (typeof old === 'number') {
+      this.kinds[n] = KIND_NUMBER;
+      this.numbers[n] = old;
+    } else {
+      this.kinds[n] = KIND_VALUE;
+      this.values[n] = old;
+    }
     target[key] = value;
   }
 
   /** Typed-array slot write. */
   at(array: Float64Array | Int32Array | Uint8Array, index: number, value: number): void {
-    const n = this.length++;
+    const n = this.slot();
     this.targets[n] = array;
     this.keys[n] = index;
-    this.olds[n] = array[index];
+    this.kinds[n] = KIND_NUMBER;
+    this.numbers[n] = array[index];
     array[index] = value;
-  }
-
-  /** Add `delta` to a typed-array slot. */
-  add(array: Float64Array, index: number, delta: number): void {
-    this.at(array, index, array[index] + delta);
   }
 
   /** Record an arbitrary restore action (for structural changes such as array pushes). */
   onRollback(restore: () => void): void {
-    const n = this.length++;
+    const n = this.slot();
     this.targets[n] = restore;
     this.keys[n] = -1;
-    this.olds[n] = undefined;
+    this.kinds[n] = KIND_CALLBACK;
   }
 
   mark(): number {
@@ -51,16 +77,18 @@ export class UndoLog {
   rollback(to = 0): void {
     for (let n = this.length - 1; n >= to; n--) {
       const t = this.targets[n];
-      if (this.keys[n] === -1 && typeof t === 'function') t();
-      else t[this.keys[n]] = this.olds[n];
+      const kind = this.kinds[n];
+      if (kind === KIND_CALLBACK) t();
+      else if (kind === KIND_NUMBER) t[this.keys[n]] = this.numbers[n];
+      else t[this.keys[n]] = this.values[n];
       this.targets[n] = undefined;
+      this.values[n] = undefined;
     }
     this.length = to;
   }
 
-  /** Forget the log (the command committed). Keeps the arrays for reuse. */
+  /** Forget the log (the command committed). Targets are long-lived state; leaving them costs nothing. */
   commit(): void {
-    // Targets are long-lived engine state; leaving them in the slots costs nothing.
     this.length = 0;
   }
 }

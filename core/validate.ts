@@ -21,8 +21,13 @@ const ID_FIELDS: Record<string, readonly string[]> = {
   pauseMarket: ['market'],
   resumeMarket: ['market'],
   createAccount: [],
+  createAsset: ['priceMarket'],
   deposit: ['account'],
   withdraw: ['account'],
+  setMarginMode: ['account', 'market'],
+  transferIsolated: ['account', 'market'],
+  liquidate: ['liquidator', 'account', 'market'],
+  tick: [],
   insuranceDeposit: [],
   marketOrder: ['account', 'market'],
   oracle: ['market'],
@@ -57,10 +62,26 @@ export function checkShape(cmd: unknown): Rejection | null {
         return reject('BAD_COMMAND', 'params must be an object');
       }
       return null;
+    case 'createAsset':
+      if (typeof x.symbol !== 'string' || !/^[A-Z0-9]{1,16}$/.test(x.symbol)) return reject('BAD_COMMAND', 'symbol');
+      if (typeof x.initialWeightE6 !== 'number' || typeof x.maintenanceWeightE6 !== 'number') {
+        return reject('BAD_COMMAND', 'weights must be numbers');
+      }
+      return null;
     case 'deposit':
     case 'withdraw':
+      if (x.asset !== undefined && !isSafeId(x.asset)) return reject('BAD_COMMAND', 'asset must be a non-negative integer');
+      return isPositiveAmount(x.amount) ? null : reject('BAD_AMOUNT', 'amount');
     case 'insuranceDeposit':
       return isPositiveAmount(x.amount) ? null : reject('BAD_AMOUNT', 'amount');
+    case 'setMarginMode':
+      return typeof x.isolated === 'boolean' ? null : reject('BAD_COMMAND', 'isolated must be a boolean');
+    case 'transferIsolated':
+      return typeof x.amount === 'number' && Number.isSafeInteger(x.amount) && x.amount !== 0
+        ? null
+        : reject('BAD_AMOUNT', 'amount must be a non-zero integer');
+    case 'liquidate':
+      return isPositiveAmount(x.size) ? null : reject('BAD_AMOUNT', 'size');
     case 'marketOrder':
       if (x.side !== 'buy' && x.side !== 'sell') return reject('BAD_COMMAND', 'side must be buy or sell');
       if (!isPositiveAmount(x.size)) return reject('BAD_AMOUNT', 'size');

@@ -1,0 +1,141 @@
+/**
+ * Account health. Cross positions share one pool: USDC collateral, other
+ * collateral assets at their oracle price times a weight (initial weight for
+ * the initial check, maintenance weight for the maintenance check), and the
+ * value of every cross position (unsettled + unrealised PnL − pending
+ * funding). An isolated position is judged alone, on its own collateral.
+ * Requirements use the ratios in force (volatility-indexed, see
+ * volatility.ts), raised with size (IMF × √size, as Drift does).
+ * Comparisons round against the trader: equity down, requirements up.
+ */
+import { BASE_PRECISION, RATIO_PRECISION } from '../../vamm/precision.ts';
+import type { Market } from '../market.ts';
+import { pendingFunding } from '../settle.ts';
+import type { EngineState } from '../state.ts';
+
+export interface Health {
+  /** Equity for the initial check (initial collateral weights), float. */
+  equityInitial: number;
+  /** Equity for the maintenance check (maintenance collateral weights), float. */
+  equityMaintenance: number;
+  /** Equity counting only losses (unsettled or unrealised profit never backs a withdrawal). */
+  equityLossesOnly: number;
+  initialRequirement: number;
+  maintenanceRequirement: number;
+  /** Σ |notional| of the positions counted. */
+  notional: number;
+}
+
+/** Initial ratio (E6) in force for a position of `absBase` units. */
+export function initialRatioFor(m: Market, absBase: number): number {
+  const initial = m.initialRatioE6;
+  const imf = m.params.imfFactorE6;
+  if (imf === 0) return initial;
+  return Math.min(RATIO_PRECISION, Math.max(initial, imf * Math.sqrt(absBase / BASE_PRECISION)));
+}
+
+/** Maintenance ratio (E6) in force for a position of `absBase` units: the IMF scaling keeps MM/IM. */
+export function maintenanceRatioFor(m: Market, absBase: number): number {
+  const maintenance = m.maintenanceRatioE6;
+  const imf = m.params.imfFactorE6;
+  if (imf === 0) return maintenance;
+  const sized = (imf * Math.sqrt(absBase / BASE_PRECISION) * maintenance) / m.initialRatioE6;
+  return Math.min(RATIO_PRECISION, Math.max(maintenance, sized));
+}
+
+/** Value of a position to its owner: unsettled + unrealised PnL − pending funding (float). */
+export function positionValue(m: Market, account: number): number {
+  const pos = m.positions;
+  const base = pos.base[account];
+  if (base === 0) return pos.pnl[account];
+  return pos.pnl[account] + (base * m.markPrice) / BASE_PRECISION + pos.quoteEntry[account] - pendingFunding(m, account);
+}
+
+function addPosition(h: Health, m: Market, account: number): void {
+  const base = m.positions.base[account];
+  const value = positionValue(m, account);
+  h.equityInitial += value;
+  h.equityMaintenance += value;
+  h.equityLossesOnly += Math.min(0, value);
+  if (base === 0) return;
+  const abs = Math.abs(base);
+  const notional = (abs * m.markPrice) / BASE_PRECISION;
+  h.notional += notional;
+  h.initialRequirement += (notional * initialRatioFor(m, abs)) / RATIO_PRECISION;
+  h.maintenanceRequirement += (notional * maintenanceRatioFor(m, abs)) / RATIO_PRECISION;
+}
+
+/** Oracle value of `units` of collateral asset `asset` (float, quote units); 0 without a price. */
+export function assetValue(s: EngineState, asset: number, units: number): number {
+  const a = s.assets[asset];
+  if (a.priceMarket < 0) return units;
+  const m = s.markets[a.priceMarket];
+  if (m === undefined || m.oraclePublishTs < 0) return 0;
+  return (units * m.oraclePrice) / BASE_PRECISION;
+}
+
+export function crossHealth(s: EngineState, account: number): Health {
+  const usdc = s.accounts.collateral[account];
+  const h: Health = {
+    equityInitial: usdc,
+    equityMaintenance: usdc,
+    equityLossesOnly: usdc,
+    initialRequirement: 0,
+    maintenanceRequirement: 0,
+    notional: 0,
+  };
+  const balances = s.accounts.balances;
+  for (let i = 1; i < balances.length; i++) {
+    const units = balances[i][account];
+    if (units === 0) continue;
+    const value = assetValue(s, i, units);
+    const a = s.assets[i];
+    h.equityInitial += (value * a.initialWeightE6) / RATIO_PRECISION;
+    h.equityMaintenance += (value * a.maintenanceWeightE6) / RATIO_PRECISION;
+    h.equityLossesOnly += (value * a.initialWeightE6) / RATIO_PRECISION;
+  }
+  for (const m of s.markets) {
+    const pos = m.positions;
+    if (pos.isolated[account] === 1) continue;
+    if (pos.base[account] === 0 && pos.pnl[account] === 0) continue;
+    addPosition(h, m, account);
+  }
+  return h;
+}
+
+export function isolatedHealth(m: Market, account: number): Health {
+  const c = m.positions.isolatedCollateral[account];
+  const h: Health = {
+    equityInitial: c,
+    equityMaintenance: c,
+    equityLossesOnly: c,
+    initialRequirement: 0,
+    maintenanceRequirement: 0,
+    notional: 0,
+  };
+  addPosition(h, m, account);
+  return h;
+}
+
+/** Health of whatever backs the position in `m`: its isolated pool, or the cross account. */
+export function healthFor(s: EngineState, m: Market, account: number): Health {
+  return m.positions.isolated[account] === 1 ? isolatedHealth(m, account) : crossHealth(s, account);
+}
+
+export function meetsInitial(h: Health): boolean {
+  return Math.floor(h.equityInitial) >= Math.ceil(h.initialRequirement);
+}
+
+export function belowMaintenance(h: Health): boolean {
+  return Math.floor(h.equityMaintenance) < Math.ceil(h.maintenanceRequirement);
+}
+
+/** Withdrawals and transfers out: only losses count on the equity side. */
+export function meetsInitialLossesOnly(h: Health): boolean {
+  return Math.floor(h.equityLossesOnly) >= Math.ceil(h.initialRequirement);
+}
+
+export function hasOpenPositions(s: EngineState, account: number): boolean {
+  for (const m of s.markets) if (m.positions.base[account] !== 0) return true;
+  return false;
+}

@@ -1,0 +1,134 @@
+/**
+ * The mark-to-market fast path. Every tick, each market whose mark, margin
+ * ratio or funding index moved is scanned over ONE typed column, so a
+ * million positions cost one pass over 8 MB.
+ *
+ * Derivation. A position of base b whose account equity is
+ *   E(p) = K₀ + b·p/1e9 − b·(idx − fi)/1e9        (K₀: everything but this mark
+ *                                                   and pending funding)
+ * needs attention when E(p) ≤ |b|·p·ρ/1e9 (ρ: maintenance × warning buffer):
+ *   long  (b > 0):  p·(1−ρ) − idxLong  <  (u − K₀)·1e9/b − fi   =: A
+ *   short (b < 0):  p·(1+ρ) − idxShort >  (K₀ − u)·1e9/|b| − fi =: B
+ * (u: a few units of slack for the exact check's rounding). A and B depend
+ * on the account alone; ρ, the mark and the funding indices are market-wide.
+ * So the column stores, with a market constant C = 2^50 that keeps the sign:
+ *
+ *   x = +(A + C)   long        x = −(B + C)   short        x = 0   not watched
+ *
+ * and with P₁ = p(1−ρ) − idxLong + C and P₂ = p(1+ρ) − idxShort + C the
+ * whole test is   x > −P₂ && (x > P₁ || x < 0).
+ * Thresholds are nudged early so float rounding only adds candidates;
+ * every candidate is checked exactly. ulp(2^50) = 0.125 price units.
+ *
+ * A position gets a threshold when its equity depends on its own mark only:
+ * an isolated position, or the only cross position of an account holding no
+ * collateral but USDC, in a market where size does not raise its ratio.
+ * Everything else is "complex" and checked exactly every tick.
+ *
+ * This is a derived cache: not hashed, not snapshotted, rebuilt on restore.
+ */
+import { BASE_PRECISION, RATIO_PRECISION } from '../../vamm/precision.ts';
+import type { Market } from '../market.ts';
+import type { EngineState } from '../state.ts';
+
+const C = 2 ** 50;
+/** Thresholds beyond this magnitude would lose the sign or precision: such positions are complex. */
+const MAX_MAGNITUDE = 2 ** 48;
+/** Absolute slack, quote units, covering the floor/ceil of the exact check. */
+const ROUNDING_UNITS = 4;
+/** Price units added on the early side, covering float error in A and B. */
+const EARLY_PRICE_UNITS = 1024;
+
+/** Watch ratio of a market (maintenance raised by the warning buffer), as a fraction. */
+export function watchRatio(m: Market): number {
+  return (m.maintenanceRatioE6 / RATIO_PRECISION) * (1 + m.params.warningBufferE6 / RATIO_PRECISION);
+}
+
+/** Column value for a position of base `b`, funding index `fi`, equity constant `k0`; NaN when out of range. */
+export function thresholdFor(k0: number, b: number, fi: number): number {
+  if (b > 0) {
+    const a = ((ROUNDING_UNITS - k0) * BASE_PRECISION) / b - fi;
+    return Math.abs(a) < MAX_MAGNITUDE ? a + C + EARLY_PRICE_UNITS : Number.NaN;
+  }
+  const bb = ((k0 - ROUNDING_UNITS) * BASE_PRECISION) / -b - fi;
+  return Math.abs(bb) < MAX_MAGNITUDE ? -(bb + C) + EARLY_PRICE_UNITS : Number.NaN;
+}
+
+/** True when size raises the position's maintenance ratio above the market's floor (IMF). */
+function sizeScaled(m: Market, absBase: number): boolean {
+  const imf = m.params.imfFactorE6;
+  if (imf === 0) return false;
+  const sized = (imf * Math.sqrt(absBase / BASE_PRECISION) * m.params.maintenanceMarginE6) / m.params.initialMarginE6;
+  return sized > m.params.maintenanceMarginE6;
+}
+
+/** Recompute the thresholds of one account in every market, and its complex membership. */
+export function refreshAccount(s: EngineState, account: number): void {
+  let crossMarket: Market | null = null;
+  let crossPositions = 0;
+  let complex = false;
+  let k0 = s.accounts.collateral[account];
+  for (const m of s.markets) {
+    const pos = m.positions;
+    const b = pos.base[account];
+    if (pos.isolated[account] === 1) {
+      if (b === 0) {
+        pos.threshold[account] = 0;
+        continue;
+      }
+      const x = sizeScaled(m, Math.abs(b))
+        ? Number.NaN
+        : thresholdFor(pos.isolatedCollateral[account] + pos.pnl[account] + pos.quoteEntry[account], b, pos.fundingIndex[account]);
+      pos.threshold[account] = Number.isNaN(x) ? 0 : x;
+      if (Number.isNaN(x)) complex = true;
+      continue;
+    }
+    k0 += pos.pnl[account];
+    pos.threshold[account] = 0;
+    if (b !== 0) {
+      crossPositions++;
+      crossMarket = m;
+      k0 += pos.quoteEntry[account];
+    }
+  }
+  if (crossPositions > 1) complex = true;
+  const balances = s.accounts.balances;
+  for (let i = 1; i < balances.length && !complex; i++) if (balances[i][account] !== 0) complex = true;
+  if (!complex && crossMarket !== null) {
+    const pos = crossMarket.positions;
+    const b = pos.base[account];
+    const x = sizeScaled(crossMarket, Math.abs(b)) ? Number.NaN : thresholdFor(k0, b, pos.fundingIndex[account]);
+    if (Number.isNaN(x)) complex = true;
+    else pos.threshold[account] = x;
+  }
+  if (complex) {
+    s.complexAccounts.add(account);
+    if (crossMarket !== null) crossMarket.positions.threshold[account] = 0;
+  } else if (s.complexAccounts.size > 0) s.complexAccounts.delete(account);
+}
+
+/** Recompute every threshold of a market's positions (after a parameter change). */
+export function refreshMarket(s: EngineState, m: Market): void {
+  const base = m.positions.base;
+  const n = s.accounts.count;
+  for (let a = 0; a < n; a++) if (base[a] !== 0) refreshAccount(s, a);
+}
+
+export function refreshAll(s: EngineState): void {
+  s.complexAccounts.clear();
+  for (let a = 0; a < s.accounts.count; a++) refreshAccount(s, a);
+}
+
+/** Candidates in one market: appended to `out` from `length`; returns the new length. */
+export function scanMarket(m: Market, count: number, out: Int32Array, length: number): number {
+  const t = m.positions.threshold;
+  const rho = watchRatio(m);
+  const p1 = m.markPrice * (1 - rho) - m.cumFundingLong + C;
+  const np2 = -(m.markPrice * (1 + rho) - m.cumFundingShort + C);
+  let n = length;
+  for (let a = 0; a < count; a++) {
+    const x = t[a];
+    if (x > np2 && (x > p1 || x < 0)) out[n++] = a;
+  }
+  return n;
+}

@@ -1,0 +1,242 @@
+/**
+ * The tick: one risk pass per loop turn, journaled like any command so
+ * replay is deterministic.
+ *   1. Margin ratios follow volatility (initial at once, maintenance
+ *      gradually); a change is an event and refreshes that market's
+ *      thresholds.
+ *   2. Mark-to-market: every market whose mark moved since the last tick is
+ *      scanned (margin/thresholds.ts); complex accounts and accounts already
+ *      warned or in liquidation are added; each candidate is checked exactly.
+ *   3. Fair order: distressed accounts are handled most distressed first
+ *      (lowest equity / maintenance), then by account id — never in the
+ *      order of a hash map.
+ *   4. A distressed account has its orders cancelled and enters
+ *      liquidation; once its liquidator window has passed, the backstop
+ *      closes what is needed on the vAMM; bankruptcy is resolved.
+ *   5. Accounts near maintenance get one private warning per episode.
+ */
+import { RATIO_PRECISION } from '../vamm/precision.ts';
+import { backstopClose, closeSize, distressedUnits, resolveBankruptcy } from './liquidation.ts';
+import { belowMaintenance, crossHealth, type Health, isolatedHealth } from './margin/health.ts';
+import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
+import { nextMarginRatios } from './margin/volatility.ts';
+import { MF, type Market } from './market.ts';
+import { checkOracleForMargin } from './oracle.ts';
+import type { EngineState } from './state.ts';
+
+/** Most backstop steps one account may take in one tick (bounds the tick's work). */
+const MAX_BACKSTOP_STEPS = 8;
+
+export function rebuildCaches(s: EngineState): void {
+  refreshAll(s);
+  s.watchedAccounts.clear();
+  const acc = s.accounts;
+  for (let a = 0; a < acc.count; a++) {
+    if (acc.warned[a] === 1 || acc.liquidationSince[a] !== 0) s.watchedAccounts.add(a);
+  }
+  s.cachesStale = false;
+}
+
+function updateRatios(s: EngineState, m: Market): void {
+  const next = nextMarginRatios(
+    m.params,
+    { initialE6: m.initialRatioE6, maintenanceE6: m.maintenanceRatioE6 },
+    m.varianceRatePerMs,
+  );
+  if (next.initialE6 === m.initialRatioE6 && next.maintenanceE6 === m.maintenanceRatioE6) return;
+  s.undo.at(m.f, MF.initialRatioE6, next.initialE6);
+  s.undo.at(m.f, MF.maintenanceRatioE6, next.maintenanceE6);
+  s.events.push({
+    type: 'marginRatios',
+    market: m.id,
+    initialE6: next.initialE6,
+    maintenanceE6: next.maintenanceE6,
+    maintenanceTargetE6: nextMarginRatios(m.params, { initialE6: 0, maintenanceE6: RATIO_PRECISION }, m.varianceRatePerMs)
+      .maintenanceE6,
+  });
+}
+
+function collectCandidates(s: EngineState): number[] {
+  const n = s.accounts.count;
+  if (s.scratchSeen.length < n) s.scratchSeen = new Float64Array(s.accounts.capacity);
+  const seen = s.scratchSeen;
+  const stamp = s.tickCount;
+  let buf = s.scratchCandidates;
+  let len = 0;
+  const u = s.undo;
+  for (const m of s.markets) {
+    const moved =
+      m.markPrice !== m.markAtTick ||
+      m.maintenanceRatioE6 !== m.maintenanceAtTick ||
+      m.cumFundingLong !== m.fundingLongAtTick ||
+      m.cumFundingShort !== m.fundingShortAtTick;
+    if (!moved) continue;
+    if (buf.length < len + n) {
+      const bigger = new Int32Array(Math.max(len + n, buf.length * 2));
+      bigger.set(buf.subarray(0, len));
+      buf = bigger;
+    }
+    len = scanMarket(m, n, buf, len);
+    u.at(m.f, MF.markAtTick, m.markPrice);
+    u.at(m.f, MF.maintenanceAtTick, m.maintenanceRatioE6);
+    u.at(m.f, MF.fundingLongAtTick, m.cumFundingLong);
+    u.at(m.f, MF.fundingShortAtTick, m.cumFundingShort);
+  }
+  s.scratchCandidates = buf;
+  const out: number[] = [];
+  const add = (a: number) => {
+    if (seen[a] === stamp) return;
+    seen[a] = stamp;
+    out.push(a);
+  };
+  for (let i = 0; i < len; i++) add(buf[i]);
+  for (const a of s.complexAccounts) add(a);
+  for (const a of s.watchedAccounts) add(a);
+  return out;
+}
+
+interface Distressed {
+  account: number;
+  ratio: number;
+}
+
+function ratioOf(h: Health): number {
+  return h.maintenanceRequirement > 0 ? h.equityMaintenance / h.maintenanceRequirement : h.equityMaintenance;
+}
+
+export function tick(s: EngineState, ts: number): null {
+  const u = s.undo;
+  if (s.cachesStale) rebuildCaches(s);
+  u.set(s, 'tickCount', s.tickCount + 1);
+  for (const m of s.markets) updateRatios(s, m);
+
+  const distressed: Distressed[] = [];
+  for (const a of collectCandidates(s)) {
+    const units = distressedUnits(s, a);
+    if (units.length > 0) {
+      let worst = Number.POSITIVE_INFINITY;
+      for (const x of units) worst = Math.min(worst, ratioOf(x.health));
+      distressed.push({ account: a, ratio: worst });
+      continue;
+    }
+    settleWatch(s, a);
+  }
+  distressed.sort((x, y) => x.ratio - y.ratio || x.account - y.account);
+  for (const d of distressed) liquidateAccount(s, d.account, ts);
+  return null;
+}
+
+/** A healthy candidate: end its liquidation, send or clear its warning. */
+function settleWatch(s: EngineState, a: number): void {
+  const u = s.undo;
+  const acc = s.accounts;
+  if (acc.liquidationSince[a] !== 0) {
+    u.at(acc.liquidationSince, a, 0);
+    s.events.push({ type: 'liquidationEnded', account: a, market: -1 });
+  }
+  // Warning: any unit within the warning buffer of maintenance.
+  let near: { market: number; h: Health } | null = null;
+  const cross = crossHealth(s, a);
+  if (isNear(cross, s.markets[0]?.params.warningBufferE6 ?? 0)) near = { market: -1, h: cross };
+  for (const m of s.markets) {
+    if (near !== null) break;
+    if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
+    const h = isolatedHealth(m, a);
+    if (isNear(h, m.params.warningBufferE6)) near = { market: m.id, h };
+  }
+  if (near !== null && acc.warned[a] === 0) {
+    u.at(acc.warned, a, 1);
+    s.events.push({
+      type: 'marginWarning',
+      account: a,
+      market: near.market,
+      equity: Math.floor(near.h.equityMaintenance),
+      maintenance: Math.ceil(near.h.maintenanceRequirement),
+    });
+  } else if (near === null && acc.warned[a] === 1) {
+    u.at(acc.warned, a, 0);
+  }
+  if (acc.warned[a] === 1) s.watchedAccounts.add(a);
+  else s.watchedAccounts.delete(a);
+  refreshAccount(s, a);
+}
+
+function isNear(h: Health, warningBufferE6: number): boolean {
+  if (h.maintenanceRequirement <= 0) return false;
+  return h.equityMaintenance < h.maintenanceRequirement * (1 + warningBufferE6 / RATIO_PRECISION);
+}
+
+function liquidateAccount(s: EngineState, a: number, ts: number): void {
+  const u = s.undo;
+  const acc = s.accounts;
+  if (acc.liquidationSince[a] === 0) {
+    const cancelled = s.cancelAccountOrders(a);
+    u.at(acc.liquidationSince, a, s.tickCount);
+    s.watchedAccounts.add(a);
+    const first = distressedUnits(s, a)[0];
+    s.events.push({
+      type: 'liquidationStarted',
+      account: a,
+      market: first.market === null ? -1 : first.market.id,
+      equity: Math.floor(first.health.equityMaintenance),
+      maintenance: Math.ceil(first.health.maintenanceRequirement),
+      ordersCancelled: cancelled,
+    });
+  }
+  const windowTicks = s.markets.length > 0 ? minWindow(s, a) : 0;
+  if (s.tickCount - acc.liquidationSince[a] < windowTicks) return;
+  for (const unit of distressedUnits(s, a)) {
+    if (unit.market === null) backstopCross(s, a, ts);
+    else backstopIsolated(s, unit.market, a, ts);
+  }
+  if (distressedUnits(s, a).length === 0) {
+    u.at(acc.liquidationSince, a, 0);
+    s.events.push({ type: 'liquidationEnded', account: a, market: -1 });
+  }
+  s.touch(a);
+}
+
+/** The shortest liquidator window among the markets the account is exposed in. */
+function minWindow(s: EngineState, a: number): number {
+  let w = Number.POSITIVE_INFINITY;
+  for (const m of s.markets) if (m.positions.base[a] !== 0) w = Math.min(w, m.params.liquidatorWindowTicks);
+  return Number.isFinite(w) ? w : 0;
+}
+
+function backstopCross(s: EngineState, a: number, ts: number): void {
+  let h = crossHealth(s, a);
+  let last: Market | null = null;
+  let lastWasLong = false;
+  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowMaintenance(h); step++) {
+    // Largest maintenance requirement first: it frees the most margin per unit closed.
+    let pick: Market | null = null;
+    let pickReq = -1;
+    for (const m of s.markets) {
+      const b = m.positions.base[a];
+      if (b === 0 || m.positions.isolated[a] === 1 || checkOracleForMargin(m, ts) !== null) continue;
+      const req = Math.abs(b) * m.markPrice * m.maintenanceRatioE6;
+      if (req > pickReq) {
+        pick = m;
+        pickReq = req;
+      }
+    }
+    if (pick === null) break;
+    lastWasLong = pick.positions.base[a] > 0;
+    const closed = backstopClose(s, pick, a, closeSize(pick, a, h), ts);
+    last = pick;
+    if (closed === 0) break;
+    h = crossHealth(s, a);
+  }
+  if (last !== null) resolveBankruptcy(s, a, null, last, lastWasLong);
+}
+
+function backstopIsolated(s: EngineState, m: Market, a: number, ts: number): void {
+  if (checkOracleForMargin(m, ts) !== null) return;
+  const wasLong = m.positions.base[a] > 0;
+  let h = isolatedHealth(m, a);
+  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowMaintenance(h); step++) {
+    if (backstopClose(s, m, a, closeSize(m, a, h), ts) === 0) break;
+    h = isolatedHealth(m, a);
+  }
+  resolveBankruptcy(s, a, m, m, wasLong);
+}

@@ -38,6 +38,9 @@ export interface SwapResult {
   readonly postPriceE6: number;
 }
 
+/** Unit steps swapQuote may take to correct its float estimate (in practice one or two). */
+const MAX_ADJUST_STEPS = 64;
+
 export function makeCurve(baseReserve: number, quoteReserve: number, pegE6: number): Curve {
   const k = baseReserve * quoteReserve;
   return { baseReserve, quoteReserve: k / baseReserve, k, pegE6 };
@@ -59,7 +62,7 @@ export function quoteReserveToQuote(quoteReserveDelta: number, pegE6: number): n
  * empty the base reserve.
  */
 export function swapBase(c: Curve, direction: Direction, base: number): SwapResult | null {
-  if (!(base >= 0) || !Number.isFinite(base)) return null;
+  if (!(base >= 0) || !Number.isSafeInteger(base)) return null;
   const newBase = direction === 'long' ? c.baseReserve - base : c.baseReserve + base;
   if (!(newBase > 0)) return null;
   const newQuote = c.k / newBase;
@@ -70,6 +73,8 @@ export function swapBase(c: Curve, direction: Direction, base: number): SwapResu
     quote = Math.floor(quoteReserveToQuote(c.quoteReserve - newQuote, c.pegE6));
     if (quote < 0) quote = 0;
   }
+  // A quote beyond the safe range cannot be settled exactly: refuse, never round.
+  if (!Number.isSafeInteger(quote)) return null;
   const avgPriceE6 = base > 0 ? (quote * BASE_PRECISION) / base : curvePriceE6(c);
   return {
     baseReserve: newBase,
@@ -93,24 +98,34 @@ export function swapQuote(c: Curve, direction: Direction, quote: number): SwapRe
     const newQuote = c.quoteReserve + reserveDelta;
     let base = Math.floor(c.baseReserve - c.k / newQuote);
     if (base < 0) base = 0;
+    if (!Number.isSafeInteger(base)) return null;
     let r = swapBase(c, 'long', base);
-    // The float estimate may be one unit generous; step down until within budget.
-    while (r !== null && r.quote > quote && base > 0) {
+    // The float estimate may be a unit off either way: step down until within
+    // budget, then up while one more unit still fits (a few steps at most).
+    for (let i = 0; r !== null && r.quote > quote && base > 0 && i < MAX_ADJUST_STEPS; i++) {
       base -= 1;
       r = swapBase(c, 'long', base);
     }
-    return r;
+    for (let i = 0; r !== null && i < MAX_ADJUST_STEPS; i++) {
+      const more = swapBase(c, 'long', base + 1);
+      if (more === null || more.quote > quote) break;
+      base += 1;
+      r = more;
+    }
+    return r !== null && r.quote <= quote ? r : null;
   }
   const newQuote = c.quoteReserve - reserveDelta;
   if (!(newQuote > 0)) return null;
   let base = Math.ceil(c.k / newQuote - c.baseReserve);
   if (base < 0) base = 0;
+  // An amount close to the reserve's whole value needs an unsafe base: refuse it.
+  if (!Number.isSafeInteger(base)) return null;
   let r = swapBase(c, 'short', base);
-  while (r !== null && r.quote < quote) {
+  for (let i = 0; r !== null && r.quote < quote && i < MAX_ADJUST_STEPS; i++) {
     base += 1;
     r = swapBase(c, 'short', base);
   }
-  return r;
+  return r !== null && r.quote >= quote ? r : null;
 }
 
 /**
@@ -123,7 +138,9 @@ export function baseToReachPrice(c: Curve, direction: Direction, targetPriceE6: 
   // price = k × peg / baseReserve²  ⇒  baseReserve = √(k × peg / price)
   const targetBase = Math.sqrt((c.k * c.pegE6) / targetPriceE6);
   const base = direction === 'long' ? c.baseReserve - targetBase : targetBase - c.baseReserve;
-  return base > 0 ? Math.floor(base) : 0;
+  if (!(base > 0)) return 0;
+  // A long can never take the whole reserve.
+  return direction === 'long' ? Math.min(Math.floor(base), c.baseReserve - 1) : Math.floor(base);
 }
 
 /**

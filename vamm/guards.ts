@@ -8,7 +8,10 @@ import { RATIO_PRECISION } from './precision.ts';
 
 /** Largest base amount one fill may take from a reserve. */
 export function maxFillBase(baseReserve: number, maxFillFractionE6: number): number {
-  return Math.floor((baseReserve * maxFillFractionE6) / RATIO_PRECISION);
+  // reserve × fraction can pass 2^53: split the reserve so every product stays exact.
+  const whole = Math.floor(baseReserve / RATIO_PRECISION);
+  const rest = baseReserve - whole * RATIO_PRECISION;
+  return whole * maxFillFractionE6 + Math.floor((rest * maxFillFractionE6) / RATIO_PRECISION);
 }
 
 /** True when `postPriceE6` stays within `bandE6` of the oracle (the edge itself is inside). */
@@ -19,7 +22,8 @@ export function withinPriceBand(postPriceE6: number, oraclePriceE6: number, band
 
 /** Band edge in the direction of a trade: the highest a long may push, the lowest a short may. */
 export function bandLimitPriceE6(oraclePriceE6: number, bandE6: number, direction: 'long' | 'short'): number {
+  // Rounded inward, so the edge itself always passes withinPriceBand.
   return direction === 'long'
-    ? (oraclePriceE6 * (RATIO_PRECISION + bandE6)) / RATIO_PRECISION
-    : (oraclePriceE6 * (RATIO_PRECISION - bandE6)) / RATIO_PRECISION;
+    ? Math.floor((oraclePriceE6 * (RATIO_PRECISION + bandE6)) / RATIO_PRECISION)
+    : Math.ceil((oraclePriceE6 * (RATIO_PRECISION - bandE6)) / RATIO_PRECISION);
 }

@@ -18,7 +18,8 @@ export interface CurveChange {
 export function curveChangeCost(from: Curve, to: Curve, ammNetBase: number): number {
   const delta = terminalValue(to, ammNetBase) - terminalValue(from, ammNetBase);
   if (!Number.isFinite(delta)) return Number.POSITIVE_INFINITY;
-  return delta > 0 ? Math.ceil(delta) : Math.floor(delta) + 0; // +0 folds -0
+  // Against the pool both ways: it pays the change rounded up, and receives it rounded toward zero.
+  return Math.ceil(delta) + 0; // +0 folds -0
 }
 
 export function withPeg(c: Curve, pegE6: number): Curve {
@@ -77,9 +78,10 @@ export function scaleK(c: Curve, factor: number): Curve | null {
   if (!(factor > 0) || !Number.isFinite(factor)) return null;
   const baseReserve = Math.round(c.baseReserve * factor);
   if (!(baseReserve > 0)) return null;
-  // Keep the price: quote reserve scales with the base reserve.
-  const quoteReserve = (c.quoteReserve * baseReserve) / c.baseReserve;
-  return { baseReserve, quoteReserve, k: baseReserve * quoteReserve, pegE6: c.pegE6 };
+  // Keep the price: quote reserve scales with the base reserve; then derive it from k like
+  // every curve does, so quoteReserve is exactly k / baseReserve.
+  const k = baseReserve * ((c.quoteReserve * baseReserve) / c.baseReserve);
+  return { baseReserve, quoteReserve: k / baseReserve, k, pegE6: c.pegE6 };
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { CreateAsset, CreateMarket, UpdateMarket } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
-import { MARKET_ACTIVE, MARKET_PAUSED, MF, Market } from './market.ts';
+import { MARKET_ACTIVE, MARKET_PAUSED, Market, MF } from './market.ts';
 import { resolveParams } from './params.ts';
 import { type EngineState, MAX_ASSETS, MAX_MARKETS } from './state.ts';
 
@@ -16,6 +16,7 @@ export function createMarket(s: EngineState, cmd: CreateMarket, ts: number): Rej
   if (!Number.isSafeInteger(cmd.baseReserve * 2)) return reject('OUT_OF_RANGE', 'baseReserve');
   const id = s.markets.length;
   const m = new Market(id, cmd.symbol, params, cmd.initialPrice, cmd.baseReserve, ts, s.accounts.capacity);
+  m.book = s.newBook(s.undo);
   s.markets.push(m);
   s.marketBySymbol.set(cmd.symbol, id);
   s.undo.onRollback(() => {

@@ -77,6 +77,68 @@ export interface Liquidate {
   /** Base units to take over (capped at the position). */
   size: number;
 }
+export type TimeInForce = 'GTC' | 'IOC' | 'FOK' | 'GTT';
+/** Self-trade prevention: what happens when a taker meets its own resting order. */
+export type SelfTrade = 'cancelMaker' | 'expireTaker' | 'expireBoth';
+
+/** A stop or take-profit condition: the order is held off the book until the price crosses `price`. */
+export interface Trigger {
+  kind: 'stop' | 'takeProfit';
+  /** Trigger price, 1e-6 USD. */
+  price: number;
+  source: 'mark' | 'oracle';
+}
+
+export interface PlaceOrder {
+  type: 'placeOrder';
+  account: number;
+  market: number;
+  side: Side;
+  /** Base units. */
+  size: number;
+  /** Limit price (1e-6 USD, a multiple of the market's tick size); 0 for a stop-market order. */
+  price: number;
+  /** Default GTC. IOC and FOK never rest; GTT rests until expiryTs. */
+  timeInForce?: TimeInForce;
+  expiryTs?: number;
+  postOnly?: boolean;
+  reduceOnly?: boolean;
+  /** Unique among the account's open orders; a repeat is rejected. */
+  clientId?: number;
+  /** Default cancelMaker. */
+  selfTrade?: SelfTrade;
+  trigger?: Trigger;
+}
+export interface CancelOrder {
+  type: 'cancelOrder';
+  account: number;
+  market: number;
+  /** One of orderId or clientId. */
+  orderId?: number;
+  clientId?: number;
+}
+export interface CancelAll {
+  type: 'cancelAll';
+  account: number;
+  /** One market, or every market when absent. */
+  market?: number;
+}
+export interface AmendOrder {
+  type: 'amendOrder';
+  account: number;
+  market: number;
+  orderId: number;
+  /** New price and/or size; priority is kept only when the size goes down at the same price. */
+  price?: number;
+  size?: number;
+}
+/** Several cancels, amends and places applied atomically: all or nothing. */
+export interface Batch {
+  type: 'batch';
+  account: number;
+  ops: (CancelOrder | AmendOrder | PlaceOrder | CancelAll)[];
+}
+
 /** One turn's risk pass: margin ratios, mark-to-market, liquidations. Appended by the loop. */
 export interface Tick {
   type: 'tick';
@@ -128,6 +190,11 @@ export type Command =
   | SetMarginMode
   | TransferIsolated
   | Liquidate
+  | PlaceOrder
+  | CancelOrder
+  | CancelAll
+  | AmendOrder
+  | Batch
   | Tick
   | InsuranceDeposit
   | MarketOrder

@@ -7,17 +7,20 @@
  * markets it touched are refreshed (margin/thresholds.ts).
  */
 import { createAsset, createMarket, setPaused, updateMarket } from './admin.ts';
+import { NaiveBook } from './book/naive-book.ts';
+import { OrderBook } from './book/orderbook.ts';
 import type { Command } from './commands.ts';
 import { type ErrorCode, type Rejection, reject } from './errors.ts';
 import type { Event } from './events.ts';
-import { deposit, setMarginMode, transferIsolated, withdraw } from './funds.ts';
 import { fundingTick } from './funding.ts';
+import { deposit, setMarginMode, transferIsolated, withdraw } from './funds.ts';
 import { stateHash } from './hash.ts';
 import { validateInvariants } from './invariants.ts';
 import { takeover } from './liquidation.ts';
 import { refreshAccount, refreshMarket } from './margin/thresholds.ts';
 import type { Market } from './market.ts';
 import { applyOracleUpdate } from './oracle.ts';
+import { amendOrder, batch, cancelAll, cancelAllInMarket, cancelOrder, placeOrder } from './orders.ts';
 import { settleFunding, settlePnl } from './settle.ts';
 import { EngineState } from './state.ts';
 import { rebuildCaches, tick } from './tick.ts';
@@ -28,7 +31,22 @@ export type Outcome =
   | { readonly ok: true; readonly seq: number; readonly events: Event[] }
   | { readonly ok: false; readonly seq: number; readonly code: ErrorCode; readonly message: string };
 
+export interface EngineOptions {
+  /** Which order book implementation to use: the fast one, or the naive reference (tests). */
+  book?: 'fast' | 'naive';
+}
+
 export class Engine extends EngineState {
+  constructor(options: EngineOptions = {}) {
+    super();
+    this.newBook = options.book === 'naive' ? (undo) => new NaiveBook(undo) : (undo) => new OrderBook(undo);
+    this.cancelAccountOrders = (account) => {
+      let n = 0;
+      for (const m of this.markets) n += cancelAllInMarket(this, m, account, 'liquidation');
+      return n;
+    };
+  }
+
   /** Apply one command at sequencer time `ts` (ms). Time never runs backwards inside the engine. */
   apply(cmd: Command, ts: number): Outcome {
     const seq = ++this.seq;
@@ -85,7 +103,8 @@ export class Engine extends EngineState {
   }
 
   private dispatch(cmd: Command, ts: number): Rejection | null {
-    if ('account' in cmd && !this.accounts.exists(cmd.account)) return reject('UNKNOWN_ACCOUNT', `account ${cmd.account}`);
+    if ('account' in cmd && !this.accounts.exists(cmd.account))
+      return reject('UNKNOWN_ACCOUNT', `account ${cmd.account}`);
     switch (cmd.type) {
       case 'createMarket':
         return createMarket(this, cmd, ts);
@@ -114,6 +133,10 @@ export class Engine extends EngineState {
       }
       case 'tick':
         return tick(this, ts);
+      case 'cancelAll':
+        return cancelAll(this, cmd);
+      case 'batch':
+        return batch(this, cmd, ts, (op, t) => this.dispatch(op, t));
       default:
         return this.marketCommand(cmd, ts);
     }
@@ -121,7 +144,7 @@ export class Engine extends EngineState {
 
   /** Commands addressed to one market. */
   private marketCommand(cmd: Command, ts: number): Rejection | null {
-    if (!('market' in cmd)) return reject('BAD_COMMAND', `unhandled type ${cmd.type}`);
+    if (!('market' in cmd) || cmd.market === undefined) return reject('BAD_COMMAND', `unhandled type ${cmd.type}`);
     const m = this.market(cmd.market);
     if ('code' in m) return m;
     switch (cmd.type) {
@@ -145,6 +168,12 @@ export class Engine extends EngineState {
         return setMarginMode(this, m, cmd);
       case 'transferIsolated':
         return transferIsolated(this, m, cmd, ts);
+      case 'placeOrder':
+        return placeOrder(this, m, cmd, ts);
+      case 'cancelOrder':
+        return cancelOrder(this, m, cmd);
+      case 'amendOrder':
+        return amendOrder(this, m, cmd);
       case 'liquidate':
         if (!this.accounts.exists(cmd.liquidator)) return reject('UNKNOWN_ACCOUNT', `liquidator ${cmd.liquidator}`);
         return takeover(this, m, cmd, ts);

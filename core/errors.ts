@@ -33,6 +33,16 @@ export const ErrorCodes = {
   WORST_PRICE: 'nothing can fill within the worst price',
   FILL_TOO_LARGE: 'the fill exceeds the maximum fraction of the reserves',
   REDUCE_ONLY: 'a reduce-only order would open or grow a position',
+  // Orders
+  UNKNOWN_ORDER: 'no open order of this account has this id or client id',
+  DUPLICATE_CLIENT_ID: 'the account already has an open order with this client id',
+  OFF_TICK: 'the price is not a multiple of the market tick size',
+  POST_ONLY_WOULD_CROSS: 'a post-only order would take liquidity',
+  FOK_NOT_FILLED: 'a fill-or-kill order could not be filled entirely',
+  TOO_MANY_ORDERS: 'the account has the maximum number of open orders in this market',
+  BAD_EXPIRY: 'a good-till-time order needs an expiry in the future',
+  BATCH_TOO_LARGE: 'a batch holds more operations than allowed',
+  BOOK_FULL: 'the order book holds its maximum number of orders',
   // Margin and ledgers
   INSUFFICIENT_MARGIN: 'the account would not meet initial margin',
   INSUFFICIENT_COLLATERAL: 'the collateral balance does not cover the amount',

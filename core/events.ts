@@ -3,11 +3,20 @@
  * are produced by apply() and released only after the turn's journal commit.
  */
 
-import type { Side } from './commands.ts';
+import type { Side, TimeInForce, Trigger } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import type { MarketParams } from './params.ts';
 
 export type Liquidity = 'amm' | 'book';
+export type CancelReason =
+  | 'user'
+  | 'selfTrade'
+  | 'expired'
+  | 'unfilled'
+  | 'reduceOnly'
+  | 'liquidation'
+  | 'triggerFailed'
+  | 'postOnly';
 
 export type Event =
   | { type: 'marketCreated'; market: number; symbol: string; params: MarketParams }
@@ -22,7 +31,14 @@ export type Event =
   | { type: 'isolatedTransfer'; account: number; market: number; amount: number; isolatedCollateral: number }
   | { type: 'marginRatios'; market: number; initialE6: number; maintenanceE6: number; maintenanceTargetE6: number }
   | { type: 'marginWarning'; account: number; market: number; equity: number; maintenance: number }
-  | { type: 'liquidationStarted'; account: number; market: number; equity: number; maintenance: number; ordersCancelled: number }
+  | {
+      type: 'liquidationStarted';
+      account: number;
+      market: number;
+      equity: number;
+      maintenance: number;
+      ordersCancelled: number;
+    }
   | { type: 'liquidationEnded'; account: number; market: number }
   | {
       type: 'liquidation';
@@ -67,6 +83,54 @@ export type Event =
       liquidity: Liquidity;
       /** Position after the fill. */
       positionBase: number;
+      /** Taker or maker side of the trade; the AMM is never an account. */
+      role?: 'taker' | 'maker';
+      /** The account's order that filled, when it was a book order. */
+      orderId?: number;
+    }
+  | { type: 'trade'; market: number; price: number; size: number; takerSide: Side; liquidity: Liquidity }
+  | {
+      type: 'orderAccepted';
+      account: number;
+      market: number;
+      orderId: number;
+      clientId: number;
+      side: Side;
+      price: number;
+      size: number;
+      timeInForce: TimeInForce;
+      postOnly: boolean;
+      reduceOnly: boolean;
+      trigger: Trigger | null;
+    }
+  | { type: 'orderRested'; account: number; market: number; orderId: number; price: number; size: number }
+  | {
+      type: 'orderAmended';
+      account: number;
+      market: number;
+      orderId: number;
+      price: number;
+      size: number;
+      priorityKept: boolean;
+    }
+  | {
+      type: 'orderCancelled';
+      account: number;
+      market: number;
+      orderId: number;
+      remaining: number;
+      reason: CancelReason;
+    }
+  | {
+      type: 'orderTriggered';
+      account: number;
+      market: number;
+      /** The trigger order's id. */
+      orderId: number;
+      /** The id the fired order trades and rests under. */
+      newOrderId: number;
+      triggerPrice: number;
+      price: number;
     }
   | { type: 'pnlSettled'; account: number; market: number; amount: number; unsettled: number }
   | { type: 'fundingSettled'; account: number; market: number; amount: number }

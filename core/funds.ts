@@ -86,7 +86,8 @@ export function setMarginMode(s: EngineState, m: Market, cmd: SetMarginMode): Re
   const pos = m.positions;
   const want = cmd.isolated ? 1 : 0;
   if (pos.isolated[a] === want) return null;
-  if (pos.base[a] !== 0 || pos.pnl[a] !== 0) return reject('POSITION_OPEN', 'close the position before changing its margin mode');
+  if (pos.base[a] !== 0 || pos.pnl[a] !== 0)
+    return reject('POSITION_OPEN', 'close the position before changing its margin mode');
   if (pos.isolatedCollateral[a] !== 0) return reject('POSITION_OPEN', 'move the isolated collateral out first');
   s.undo.at(pos.isolated, a, want);
   s.touch(a);
@@ -98,7 +99,8 @@ export function transferIsolated(s: EngineState, m: Market, cmd: TransferIsolate
   const a = cmd.account;
   const pos = m.positions;
   const u = s.undo;
-  if (!Number.isSafeInteger(cmd.amount) || cmd.amount === 0) return reject('BAD_AMOUNT', 'amount must be a non-zero integer');
+  if (!Number.isSafeInteger(cmd.amount) || cmd.amount === 0)
+    return reject('BAD_AMOUNT', 'amount must be a non-zero integer');
   if (pos.isolated[a] !== 1) return reject('NOT_ISOLATED', `market ${m.id} is cross for account ${a}`);
   if (s.accounts.liquidationSince[a] !== 0) return reject('IN_LIQUIDATION', `account ${a}`);
   settleFunding(s, m, a);
@@ -112,7 +114,8 @@ export function transferIsolated(s: EngineState, m: Market, cmd: TransferIsolate
     u.at(iso, a, iso[a] + cmd.amount);
     const stale = checkCrossOracles(s, a, ts);
     if (stale !== null) return stale;
-    if (!meetsInitialLossesOnly(crossHealth(s, a))) return reject('INSUFFICIENT_MARGIN', 'cross account after the transfer');
+    if (!meetsInitialLossesOnly(crossHealth(s, a)))
+      return reject('INSUFFICIENT_MARGIN', 'cross account after the transfer');
   } else {
     const out = -cmd.amount;
     if (iso[a] < out) return reject('INSUFFICIENT_COLLATERAL', `isolated collateral ${iso[a]} < ${out}`);
@@ -122,7 +125,8 @@ export function transferIsolated(s: EngineState, m: Market, cmd: TransferIsolate
       const stale = checkOracleForMargin(m, ts);
       if (stale !== null) return stale;
     }
-    if (!meetsInitialLossesOnly(isolatedHealth(m, a))) return reject('INSUFFICIENT_MARGIN', 'isolated position after the transfer');
+    if (!meetsInitialLossesOnly(isolatedHealth(m, a)))
+      return reject('INSUFFICIENT_MARGIN', 'isolated position after the transfer');
   }
   s.touch(a);
   s.events.push({ type: 'isolatedTransfer', account: a, market: m.id, amount: cmd.amount, isolatedCollateral: iso[a] });

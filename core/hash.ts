@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ACCOUNT_COLUMNS } from './accounts.ts';
+import { writeBookState } from './book-state.ts';
 import { POSITION_COLUMNS } from './market.ts';
 import { MARKET_PARAM_NAMES } from './params.ts';
 import type { EngineState } from './state.ts';
@@ -25,13 +26,21 @@ export function stateHash(s: EngineState): string {
     s.totalDeposits,
     s.totalWithdrawals,
     s.tickCount,
+    s.nextOrderId,
   ]);
   h.update(bytes(head, head.length));
   for (const c of ACCOUNT_COLUMNS) h.update(bytes(s.accounts[c], n));
   for (let i = 1; i < s.assets.length; i++) {
     const a = s.assets[i];
     h.update(a.symbol);
-    const f = new Float64Array([a.priceMarket, a.initialWeightE6, a.maintenanceWeightE6, a.deposits, a.withdrawals, a.insuranceHoldings]);
+    const f = new Float64Array([
+      a.priceMarket,
+      a.initialWeightE6,
+      a.maintenanceWeightE6,
+      a.deposits,
+      a.withdrawals,
+      a.insuranceHoldings,
+    ]);
     h.update(bytes(f, f.length));
     h.update(bytes(s.accounts.balances[i], n));
   }
@@ -48,6 +57,8 @@ export function stateHash(s: EngineState): string {
     }
     h.update(bytes(scalars, scalars.length));
     for (const c of POSITION_COLUMNS) h.update(bytes(m.positions[c], n));
+    writeBookState(m.book, h);
+    h.update(JSON.stringify(m.triggers));
   }
   return h.digest('hex');
 }

@@ -37,7 +37,8 @@ export function validateInvariants(s: EngineState): string[] {
     for (let a = 0; a < n; a++) {
       const iso = m.positions.isolatedCollateral[a];
       if (!Number.isSafeInteger(iso) || iso < 0) out.push(`${where} account ${a} isolated collateral ${iso}`);
-      if (iso !== 0 && m.positions.isolated[a] !== 1) out.push(`${where} account ${a} has isolated collateral but is cross`);
+      if (iso !== 0 && m.positions.isolated[a] !== 1)
+        out.push(`${where} account ${a} has isolated collateral but is cross`);
       total += iso;
     }
     if (!(m.baseReserve > 0) || !(m.quoteReserve > 0) || !(m.k > 0) || !(m.pegE6 > 0)) {
@@ -75,7 +76,9 @@ export function validateInvariants(s: EngineState): string[] {
       held += col[a];
     }
     if (held !== asset.deposits - asset.withdrawals) {
-      out.push(`conservation of ${asset.symbol}: held ${held} ≠ deposits − withdrawals ${asset.deposits - asset.withdrawals}`);
+      out.push(
+        `conservation of ${asset.symbol}: held ${held} ≠ deposits − withdrawals ${asset.deposits - asset.withdrawals}`,
+      );
     }
   }
   return out;

@@ -27,11 +27,11 @@ import {
   type Health,
   healthFor,
   isolatedHealth,
-  meetsInitial,
   maintenanceRatioFor,
+  meetsInitial,
 } from './margin/health.ts';
-import { MF, type Market } from './market.ts';
 import { refreshMark } from './mark.ts';
+import { type Market, MF } from './market.ts';
 import { checkOracleForMargin } from './oracle.ts';
 import { applyFill } from './position.ts';
 import { settleAccount, settleFunding, settlePnl } from './settle.ts';
@@ -61,7 +61,13 @@ function payingColumn(s: EngineState, m: Market, account: number): Float64Array 
 }
 
 /** Take the penalty from the liquidated unit (as far as it holds) and split it. */
-function chargePenalty(s: EngineState, m: Market, account: number, base: number, liquidator: number): [number, number, number] {
+function chargePenalty(
+  s: EngineState,
+  m: Market,
+  account: number,
+  base: number,
+  liquidator: number,
+): [number, number, number] {
   const u = s.undo;
   const col = payingColumn(s, m, account);
   const due = Math.ceil((((base * m.markPrice) / BASE_PRECISION) * m.params.liquidationPenaltyE6) / RATIO_PRECISION);
@@ -166,8 +172,12 @@ export function resolveBankruptcy(
   lastMarket: Market,
   wasLong: boolean,
 ): void {
+  // Not flat: not bankrupt yet (checked before anything allocates: the common case).
+  if (iso !== null && iso.positions.base[account] !== 0) return;
+  if (iso === null) {
+    for (const m of s.markets) if (m.positions.isolated[account] === 0 && m.positions.base[account] !== 0) return;
+  }
   const units = iso === null ? s.markets.filter((m) => m.positions.isolated[account] === 0) : [iso];
-  for (const m of units) if (m.positions.base[account] !== 0) return; // not flat: not bankrupt yet
   if (iso === null) {
     settleAccount(s, account);
     if (!units.some((m) => m.positions.pnl[account] < 0)) return;

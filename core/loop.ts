@@ -37,7 +37,11 @@ export interface LoopOptions {
   tickEveryTurn: boolean;
 }
 
-export const DEFAULT_LOOP_OPTIONS: LoopOptions = { maxCommandsPerTurn: 4096, hashEveryTurns: 1000, tickEveryTurn: true };
+export const DEFAULT_LOOP_OPTIONS: LoopOptions = {
+  maxCommandsPerTurn: 4096,
+  hashEveryTurns: 1000,
+  tickEveryTurn: true,
+};
 
 const TICK: Command = Object.freeze({ type: 'tick' }) as Command;
 

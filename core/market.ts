@@ -2,7 +2,9 @@
  * A market's state: parameters, curve, ledgers, oracle, TWAPs, funding, and
  * the position columns of every account in it (indexed by account id).
  */
+import type { OrderBookApi } from './book/types.ts';
 import { grown } from './columns.ts';
+import type { SelfTrade, Side, TimeInForce, Trigger } from './commands.ts';
 import type { MarketParams } from './params.ts';
 
 export const MARKET_ACTIVE = 0;
@@ -12,6 +14,23 @@ export interface OracleSource {
   price: number;
   confidence: number;
   publishTs: number;
+}
+
+/** A stop or take-profit order held off the book until its trigger price is crossed. */
+export interface TriggerOrder {
+  readonly orderId: number;
+  readonly account: number;
+  readonly side: Side;
+  readonly size: number;
+  /** Limit price once triggered; 0 for a market order. */
+  readonly price: number;
+  readonly trigger: Trigger;
+  readonly timeInForce: TimeInForce;
+  readonly expiryTs: number;
+  readonly reduceOnly: boolean;
+  readonly postOnly: boolean;
+  readonly clientId: number;
+  readonly selfTrade: SelfTrade;
 }
 
 export class PositionColumns {
@@ -27,6 +46,11 @@ export class PositionColumns {
   isolated: Float64Array;
   /** USDC collateral assigned to an isolated position (quote units). */
   isolatedCollateral: Float64Array;
+  /** Base units resting on the book: bids and asks of the account (margin counts the worst side). */
+  openBids: Float64Array;
+  openAsks: Float64Array;
+  /** Number of the account's resting reduce-only orders (so fills only re-check accounts that have some). */
+  reduceOnlyOrders: Float64Array;
   /** Derived cache, not state: the position's watch threshold (margin/thresholds.ts). */
   threshold: Float64Array;
 
@@ -37,6 +61,9 @@ export class PositionColumns {
     this.pnl = new Float64Array(capacity);
     this.isolated = new Float64Array(capacity);
     this.isolatedCollateral = new Float64Array(capacity);
+    this.openBids = new Float64Array(capacity);
+    this.openAsks = new Float64Array(capacity);
+    this.reduceOnlyOrders = new Float64Array(capacity);
     this.threshold = new Float64Array(capacity);
   }
 
@@ -47,6 +74,9 @@ export class PositionColumns {
     this.pnl = grown(this.pnl, n);
     this.isolated = grown(this.isolated, n);
     this.isolatedCollateral = grown(this.isolatedCollateral, n);
+    this.openBids = grown(this.openBids, n);
+    this.openAsks = grown(this.openAsks, n);
+    this.reduceOnlyOrders = grown(this.reduceOnlyOrders, n);
     this.threshold = grown(this.threshold, n);
   }
 }
@@ -124,6 +154,12 @@ export class Market {
   readonly f = new Float64Array(MARKET_FIELD_COUNT);
   sources: OracleSource[];
   readonly positions: PositionColumns;
+  /** Resting limit orders (core/book). Installed by the engine, which owns the undo log. */
+  book!: OrderBookApi;
+  /** Stop and take-profit orders waiting for their trigger, in order-id order. */
+  readonly triggers: TriggerOrder[] = [];
+  /** Ids of resting good-till-time orders: a derived index for expiry, rebuilt from the book. */
+  readonly gttOrders = new Set<number>();
 
   constructor(
     readonly id: number,
@@ -178,4 +214,7 @@ export const POSITION_COLUMNS = [
   'pnl',
   'isolated',
   'isolatedCollateral',
+  'openBids',
+  'openAsks',
+  'reduceOnlyOrders',
 ] as const satisfies readonly (keyof PositionColumns)[];

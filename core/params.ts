@@ -60,6 +60,8 @@ export interface MarketParams {
   deepUnderwaterE6: number;
   /** Warn when equity falls below maintenance × (1 + this), E6. */
   warningBufferE6: number;
+  /** Open orders (resting and triggers) one account may hold in this market. */
+  maxOpenOrders: number;
 }
 
 export const DEFAULT_MARKET_PARAMS: Readonly<MarketParams> = Object.freeze({
@@ -102,6 +104,7 @@ export const DEFAULT_MARKET_PARAMS: Readonly<MarketParams> = Object.freeze({
   fullLiquidationNotional: 100_000_000,
   deepUnderwaterE6: 500_000,
   warningBufferE6: 200_000,
+  maxOpenOrders: 200,
 });
 
 interface Range {
@@ -151,6 +154,7 @@ const RANGES: Record<keyof MarketParams, Range> = {
   fullLiquidationNotional: { min: 0, max: Number.MAX_SAFE_INTEGER },
   deepUnderwaterE6: { min: 0, max: E6 },
   warningBufferE6: { min: 0, max: 10 * E6 },
+  maxOpenOrders: { min: 1, max: 100_000 },
 };
 
 export const MARKET_PARAM_NAMES = Object.keys(RANGES) as (keyof MarketParams)[];

@@ -5,16 +5,23 @@
  * stateHash). Columns are copies, so the engine can run on while the copy is
  * written elsewhere.
  */
-import { Engine } from './engine.ts';
+
 import { ACCOUNT_COLUMNS } from './accounts.ts';
 import type { CollateralAsset } from './assets.ts';
-import { MARKET_FIELD_COUNT, Market, POSITION_COLUMNS } from './market.ts';
+import type { RestingOrder } from './book/types.ts';
+import { bookOrders, restoreBook } from './book-state.ts';
+import { Engine } from './engine.ts';
+import { MARKET_FIELD_COUNT, Market, POSITION_COLUMNS, type TriggerOrder } from './market.ts';
+import { rebuildGttIndex } from './orders.ts';
 import type { MarketParams } from './params.ts';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
 export interface MarketSnapshot {
   symbol: string;
+  /** Resting orders, bids then asks, each side in priority order. */
+  orders: RestingOrder[];
+  triggers: TriggerOrder[];
   params: MarketParams;
   /** The market's scalar column (market.ts, MF), in index order. */
   scalars: number[];
@@ -32,6 +39,7 @@ export interface EngineSnapshot {
   totalDeposits: number;
   totalWithdrawals: number;
   tickCount: number;
+  nextOrderId: number;
   /** Collateral assets after USDC (asset 1, 2, …). */
   assets: CollateralAsset[];
   markets: MarketSnapshot[];
@@ -51,6 +59,8 @@ export function takeSnapshot(e: Engine): EngineSnapshot {
     for (const c of POSITION_COLUMNS) columns.set(`m${m.id}.${c}`, m.positions[c].slice(0, n));
     return {
       symbol: m.symbol,
+      orders: bookOrders(m.book),
+      triggers: m.triggers.map((t) => ({ ...t, trigger: { ...t.trigger } })),
       params: { ...m.params },
       scalars: Array.from(m.f),
       sources: m.sources.map((x) => [x.price, x.confidence, x.publishTs] as [number, number, number]),
@@ -66,6 +76,7 @@ export function takeSnapshot(e: Engine): EngineSnapshot {
     totalDeposits: e.totalDeposits,
     totalWithdrawals: e.totalWithdrawals,
     tickCount: e.tickCount,
+    nextOrderId: e.nextOrderId,
     assets: e.assets.slice(1).map((a) => ({ ...a })),
     markets,
     columns,
@@ -87,6 +98,7 @@ export function restoreEngine(s: EngineSnapshot): Engine {
   }
   for (const c of ACCOUNT_COLUMNS) e.accounts[c].set(column(s, c, n));
   e.tickCount = s.tickCount;
+  e.nextOrderId = s.nextOrderId;
   e.insuranceFund = s.insuranceFund;
   e.totalDeposits = s.totalDeposits;
   e.totalWithdrawals = s.totalWithdrawals;
@@ -103,6 +115,11 @@ export function restoreEngine(s: EngineSnapshot): Engine {
       m.sources[i] = { price, confidence, publishTs };
     });
     for (const c of POSITION_COLUMNS) m.positions[c].set(column(s, `m${id}.${c}`, n));
+    m.book = e.newBook(e.undo);
+    restoreBook(m.book, ms.orders);
+    e.undo.commit();
+    rebuildGttIndex(m);
+    for (const t of ms.triggers) m.triggers.push({ ...t, trigger: { ...t.trigger } });
     e.markets.push(m);
     e.marketBySymbol.set(ms.symbol, id);
   });

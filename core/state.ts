@@ -5,6 +5,7 @@
  */
 import { Accounts } from './accounts.ts';
 import { type CollateralAsset, USDC } from './assets.ts';
+import type { OrderBookApi } from './book/types.ts';
 import type { Event } from './events.ts';
 import type { Market } from './market.ts';
 import { UndoLog } from './undo.ts';
@@ -26,6 +27,8 @@ export class EngineState {
   totalWithdrawals = 0;
   /** Ticks applied so far (liquidation windows count in ticks). */
   tickCount = 0;
+  /** The id the next order gets (orders of every market share one sequence). */
+  nextOrderId = 1;
   /** Seq of the last applied command and its time; metadata, not part of the state hash. */
   seq = 0;
   lastTs = 0;
@@ -53,6 +56,11 @@ export class EngineState {
   /** Scratch for the tick: candidate ids and a per-account stamp to de-duplicate them. */
   scratchCandidates = new Int32Array(0);
   scratchSeen = new Float64Array(0);
+
+  /** Makes each market's order book (the fast one; tests swap in the naive reference). */
+  newBook: (undo: UndoLog) => OrderBookApi = () => {
+    throw new Error('no order book factory installed');
+  };
 
   touch(account: number): void {
     this.touched[this.touchedCount++] = account;

@@ -16,13 +16,16 @@
  *   5. Accounts near maintenance get one private warning per episode.
  */
 import { RATIO_PRECISION } from '../vamm/precision.ts';
-import { backstopClose, closeSize, distressedUnits, resolveBankruptcy } from './liquidation.ts';
+import { backstopClose, closeSize, resolveBankruptcy } from './liquidation.ts';
 import { belowMaintenance, crossHealth, type Health, isolatedHealth } from './margin/health.ts';
 import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
 import { nextMarginRatios } from './margin/volatility.ts';
-import { MF, type Market } from './market.ts';
-import { checkOracleForMargin } from './oracle.ts';
+import { MARKET_ACTIVE, type Market, MF } from './market.ts';
+import { ammFillsCrossedOrders } from './matching.ts';
+import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
+import { expireOrders } from './orders.ts';
 import type { EngineState } from './state.ts';
+import { evaluateTriggers } from './triggers.ts';
 
 /** Most backstop steps one account may take in one tick (bounds the tick's work). */
 const MAX_BACKSTOP_STEPS = 8;
@@ -51,8 +54,11 @@ function updateRatios(s: EngineState, m: Market): void {
     market: m.id,
     initialE6: next.initialE6,
     maintenanceE6: next.maintenanceE6,
-    maintenanceTargetE6: nextMarginRatios(m.params, { initialE6: 0, maintenanceE6: RATIO_PRECISION }, m.varianceRatePerMs)
-      .maintenanceE6,
+    maintenanceTargetE6: nextMarginRatios(
+      m.params,
+      { initialE6: 0, maintenanceE6: RATIO_PRECISION },
+      m.varianceRatePerMs,
+    ).maintenanceE6,
   });
 }
 
@@ -98,31 +104,48 @@ function collectCandidates(s: EngineState): number[] {
 interface Distressed {
   account: number;
   ratio: number;
+  /** Cross health when the cross pool is below maintenance, else null (an isolated position is). */
+  cross: Health | null;
 }
 
 function ratioOf(h: Health): number {
   return h.maintenanceRequirement > 0 ? h.equityMaintenance / h.maintenanceRequirement : h.equityMaintenance;
 }
 
+/** Worst distressed unit of an account, or null when every unit meets maintenance. */
+function evaluate(s: EngineState, a: number): Distressed | null {
+  const cross = crossHealth(s, a);
+  let ratio = Number.POSITIVE_INFINITY;
+  const crossBelow = belowMaintenance(cross);
+  if (crossBelow) ratio = ratioOf(cross);
+  for (const m of s.markets) {
+    if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
+    const h = isolatedHealth(m, a);
+    if (belowMaintenance(h)) ratio = Math.min(ratio, ratioOf(h));
+  }
+  return ratio === Number.POSITIVE_INFINITY ? null : { account: a, ratio, cross: crossBelow ? cross : null };
+}
+
 export function tick(s: EngineState, ts: number): null {
   const u = s.undo;
   if (s.cachesStale) rebuildCaches(s);
   u.set(s, 'tickCount', s.tickCount + 1);
-  for (const m of s.markets) updateRatios(s, m);
+  for (const m of s.markets) {
+    updateRatios(s, m);
+    // Orders first: expiries, the curve filling resting orders it has crossed, then triggers.
+    expireOrders(s, m, ts);
+    if (m.status === MARKET_ACTIVE && checkOracleForTrade(m, ts) === null) ammFillsCrossedOrders(s, m, ts);
+    if (m.status === MARKET_ACTIVE) evaluateTriggers(s, m, ts);
+  }
 
   const distressed: Distressed[] = [];
   for (const a of collectCandidates(s)) {
-    const units = distressedUnits(s, a);
-    if (units.length > 0) {
-      let worst = Number.POSITIVE_INFINITY;
-      for (const x of units) worst = Math.min(worst, ratioOf(x.health));
-      distressed.push({ account: a, ratio: worst });
-      continue;
-    }
-    settleWatch(s, a);
+    const d = evaluate(s, a);
+    if (d !== null) distressed.push(d);
+    else settleWatch(s, a);
   }
   distressed.sort((x, y) => x.ratio - y.ratio || x.account - y.account);
-  for (const d of distressed) liquidateAccount(s, d.account, ts);
+  for (const d of distressed) liquidateAccount(s, d, ts);
   return null;
 }
 
@@ -166,34 +189,55 @@ function isNear(h: Health, warningBufferE6: number): boolean {
   return h.equityMaintenance < h.maintenanceRequirement * (1 + warningBufferE6 / RATIO_PRECISION);
 }
 
-function liquidateAccount(s: EngineState, a: number, ts: number): void {
+function liquidateAccount(s: EngineState, d: Distressed, ts: number): void {
   const u = s.undo;
   const acc = s.accounts;
+  const a = d.account;
   if (acc.liquidationSince[a] === 0) {
     const cancelled = s.cancelAccountOrders(a);
     u.at(acc.liquidationSince, a, s.tickCount);
     s.watchedAccounts.add(a);
-    const first = distressedUnits(s, a)[0];
+    const h = d.cross ?? worstIsolated(s, a);
     s.events.push({
       type: 'liquidationStarted',
       account: a,
-      market: first.market === null ? -1 : first.market.id,
-      equity: Math.floor(first.health.equityMaintenance),
-      maintenance: Math.ceil(first.health.maintenanceRequirement),
+      market: d.cross !== null ? -1 : worstIsolatedMarket(s, a),
+      equity: Math.floor(h.equityMaintenance),
+      maintenance: Math.ceil(h.maintenanceRequirement),
       ordersCancelled: cancelled,
     });
   }
-  const windowTicks = s.markets.length > 0 ? minWindow(s, a) : 0;
-  if (s.tickCount - acc.liquidationSince[a] < windowTicks) return;
-  for (const unit of distressedUnits(s, a)) {
-    if (unit.market === null) backstopCross(s, a, ts);
-    else backstopIsolated(s, unit.market, a, ts);
+  if (s.tickCount - acc.liquidationSince[a] < minWindow(s, a)) return;
+  if (d.cross !== null) backstopCross(s, a, ts, d.cross);
+  for (const m of s.markets) {
+    if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
+    const h = isolatedHealth(m, a);
+    if (belowMaintenance(h)) backstopIsolated(s, m, a, ts, h);
   }
-  if (distressedUnits(s, a).length === 0) {
+  if (evaluate(s, a) === null) {
     u.at(acc.liquidationSince, a, 0);
     s.events.push({ type: 'liquidationEnded', account: a, market: -1 });
   }
   s.touch(a);
+}
+
+function worstIsolated(s: EngineState, a: number): Health {
+  const m = s.markets[worstIsolatedMarket(s, a)];
+  return isolatedHealth(m, a);
+}
+
+function worstIsolatedMarket(s: EngineState, a: number): number {
+  let best = -1;
+  let bestRatio = Number.POSITIVE_INFINITY;
+  for (const m of s.markets) {
+    if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
+    const r = ratioOf(isolatedHealth(m, a));
+    if (r < bestRatio) {
+      bestRatio = r;
+      best = m.id;
+    }
+  }
+  return best;
 }
 
 /** The shortest liquidator window among the markets the account is exposed in. */
@@ -203,8 +247,8 @@ function minWindow(s: EngineState, a: number): number {
   return Number.isFinite(w) ? w : 0;
 }
 
-function backstopCross(s: EngineState, a: number, ts: number): void {
-  let h = crossHealth(s, a);
+function backstopCross(s: EngineState, a: number, ts: number, start: Health): void {
+  let h = start;
   let last: Market | null = null;
   let lastWasLong = false;
   for (let step = 0; step < MAX_BACKSTOP_STEPS && belowMaintenance(h); step++) {
@@ -230,10 +274,10 @@ function backstopCross(s: EngineState, a: number, ts: number): void {
   if (last !== null) resolveBankruptcy(s, a, null, last, lastWasLong);
 }
 
-function backstopIsolated(s: EngineState, m: Market, a: number, ts: number): void {
+function backstopIsolated(s: EngineState, m: Market, a: number, ts: number, start: Health): void {
   if (checkOracleForMargin(m, ts) !== null) return;
   const wasLong = m.positions.base[a] > 0;
-  let h = isolatedHealth(m, a);
+  let h = start;
   for (let step = 0; step < MAX_BACKSTOP_STEPS && belowMaintenance(h); step++) {
     if (backstopClose(s, m, a, closeSize(m, a, h), ts) === 0) break;
     h = isolatedHealth(m, a);

@@ -4,7 +4,7 @@
  * the simulator and tests feed it directly, and a bad command must be a
  * rejection, never a crash.
  */
-import type { Command } from './commands.ts';
+import type { Command, MarketOrder, PlaceOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
 
 export function isSafeId(n: unknown): n is number {
@@ -28,6 +28,11 @@ const ID_FIELDS: Record<string, readonly string[]> = {
   transferIsolated: ['account', 'market'],
   liquidate: ['liquidator', 'account', 'market'],
   tick: [],
+  placeOrder: ['account', 'market'],
+  cancelOrder: ['account', 'market'],
+  cancelAll: ['account'],
+  amendOrder: ['account', 'market', 'orderId'],
+  batch: ['account'],
   insuranceDeposit: [],
   marketOrder: ['account', 'market'],
   oracle: ['market'],
@@ -70,7 +75,8 @@ export function checkShape(cmd: unknown): Rejection | null {
       return null;
     case 'deposit':
     case 'withdraw':
-      if (x.asset !== undefined && !isSafeId(x.asset)) return reject('BAD_COMMAND', 'asset must be a non-negative integer');
+      if (x.asset !== undefined && !isSafeId(x.asset))
+        return reject('BAD_COMMAND', 'asset must be a non-negative integer');
       return isPositiveAmount(x.amount) ? null : reject('BAD_AMOUNT', 'amount');
     case 'insuranceDeposit':
       return isPositiveAmount(x.amount) ? null : reject('BAD_AMOUNT', 'amount');
@@ -82,14 +88,31 @@ export function checkShape(cmd: unknown): Rejection | null {
         : reject('BAD_AMOUNT', 'amount must be a non-zero integer');
     case 'liquidate':
       return isPositiveAmount(x.size) ? null : reject('BAD_AMOUNT', 'size');
-    case 'marketOrder':
-      if (x.side !== 'buy' && x.side !== 'sell') return reject('BAD_COMMAND', 'side must be buy or sell');
-      if (!isPositiveAmount(x.size)) return reject('BAD_AMOUNT', 'size');
-      if (x.worstPrice !== undefined && (!isSafeId(x.worstPrice) || typeof x.worstPrice !== 'number')) {
-        return reject('BAD_PRICE', 'worstPrice');
-      }
-      if (x.reduceOnly !== undefined && typeof x.reduceOnly !== 'boolean') return reject('BAD_COMMAND', 'reduceOnly');
+    case 'placeOrder':
+      return checkPlace(x);
+    case 'cancelOrder':
+      if (x.orderId === undefined && x.clientId === undefined)
+        return reject('BAD_COMMAND', 'orderId or clientId is required');
+      if (x.orderId !== undefined && !isSafeId(x.orderId)) return reject('BAD_COMMAND', 'orderId');
+      if (x.clientId !== undefined && !isSafeId(x.clientId)) return reject('BAD_COMMAND', 'clientId');
       return null;
+    case 'cancelAll':
+      return x.market === undefined || isSafeId(x.market) ? null : reject('BAD_COMMAND', 'market');
+    case 'amendOrder':
+      if (x.price === undefined && x.size === undefined) return reject('BAD_COMMAND', 'price or size is required');
+      if (x.price !== undefined && !isPositiveAmount(x.price)) return reject('BAD_PRICE', 'price');
+      if (x.size !== undefined && !isPositiveAmount(x.size)) return reject('BAD_AMOUNT', 'size');
+      return null;
+    case 'batch': {
+      if (!Array.isArray(x.ops)) return reject('BAD_COMMAND', 'ops must be an array');
+      for (let i = 0; i < x.ops.length; i++) {
+        const r = checkShape(x.ops[i]);
+        if (r !== null) return reject(r.code, `op ${i}: ${r.message}`);
+      }
+      return null;
+    }
+    case 'marketOrder':
+      return checkMarketOrder(x);
     case 'oracle':
       if (typeof x.source !== 'number' || typeof x.price !== 'number' || typeof x.confidence !== 'number') {
         return reject('BAD_COMMAND', 'source, price and confidence must be numbers');
@@ -99,4 +122,36 @@ export function checkShape(cmd: unknown): Rejection | null {
     default:
       return null;
   }
+}
+
+const TIME_IN_FORCE = new Set(['GTC', 'IOC', 'FOK', 'GTT']);
+const SELF_TRADE = new Set(['cancelMaker', 'expireTaker', 'expireBoth']);
+
+function checkMarketOrder(x: MarketOrder): Rejection | null {
+  if (x.side !== 'buy' && x.side !== 'sell') return reject('BAD_COMMAND', 'side must be buy or sell');
+  if (!isPositiveAmount(x.size)) return reject('BAD_AMOUNT', 'size');
+  if (x.worstPrice !== undefined && !isSafeId(x.worstPrice)) return reject('BAD_PRICE', 'worstPrice');
+  if (x.reduceOnly !== undefined && typeof x.reduceOnly !== 'boolean') return reject('BAD_COMMAND', 'reduceOnly');
+  return null;
+}
+
+function checkPlace(x: PlaceOrder): Rejection | null {
+  if (x.side !== 'buy' && x.side !== 'sell') return reject('BAD_COMMAND', 'side must be buy or sell');
+  if (!isPositiveAmount(x.size)) return reject('BAD_AMOUNT', 'size');
+  if (!isSafeId(x.price)) return reject('BAD_PRICE', 'price');
+  if (x.timeInForce !== undefined && !TIME_IN_FORCE.has(x.timeInForce)) return reject('BAD_COMMAND', 'timeInForce');
+  if (x.expiryTs !== undefined && !isSafeId(x.expiryTs)) return reject('BAD_EXPIRY', 'expiryTs');
+  for (const f of ['postOnly', 'reduceOnly'] as const) {
+    if (x[f] !== undefined && typeof x[f] !== 'boolean') return reject('BAD_COMMAND', `${f} must be a boolean`);
+  }
+  if (x.clientId !== undefined && !isSafeId(x.clientId)) return reject('BAD_COMMAND', 'clientId');
+  if (x.selfTrade !== undefined && !SELF_TRADE.has(x.selfTrade)) return reject('BAD_COMMAND', 'selfTrade');
+  if (x.trigger !== undefined) {
+    const t = x.trigger;
+    if (typeof t !== 'object' || t === null) return reject('BAD_COMMAND', 'trigger must be an object');
+    if (t.kind !== 'stop' && t.kind !== 'takeProfit') return reject('BAD_COMMAND', 'trigger.kind');
+    if (t.source !== 'mark' && t.source !== 'oracle') return reject('BAD_COMMAND', 'trigger.source');
+    if (!isPositiveAmount(t.price)) return reject('BAD_PRICE', 'trigger.price');
+  } else if (x.price === 0) return reject('BAD_PRICE', 'price');
+  return null;
 }

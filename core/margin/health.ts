@@ -48,21 +48,28 @@ export function positionValue(m: Market, account: number): number {
   const pos = m.positions;
   const base = pos.base[account];
   if (base === 0) return pos.pnl[account];
-  return pos.pnl[account] + (base * m.markPrice) / BASE_PRECISION + pos.quoteEntry[account] - pendingFunding(m, account);
+  return (
+    pos.pnl[account] + (base * m.markPrice) / BASE_PRECISION + pos.quoteEntry[account] - pendingFunding(m, account)
+  );
 }
 
 function addPosition(h: Health, m: Market, account: number): void {
-  const base = m.positions.base[account];
+  const pos = m.positions;
+  const base = pos.base[account];
   const value = positionValue(m, account);
   h.equityInitial += value;
   h.equityMaintenance += value;
   h.equityLossesOnly += Math.min(0, value);
-  if (base === 0) return;
+  const bids = pos.openBids[account];
+  const asks = pos.openAsks[account];
+  if (base === 0 && bids === 0 && asks === 0) return;
   const abs = Math.abs(base);
   const notional = (abs * m.markPrice) / BASE_PRECISION;
   h.notional += notional;
-  h.initialRequirement += (notional * initialRatioFor(m, abs)) / RATIO_PRECISION;
   h.maintenanceRequirement += (notional * maintenanceRatioFor(m, abs)) / RATIO_PRECISION;
+  // Initial margin counts open orders as if their worst side filled.
+  const worst = bids === 0 && asks === 0 ? abs : Math.max(Math.abs(base + bids), Math.abs(base - asks));
+  h.initialRequirement += (((worst * m.markPrice) / BASE_PRECISION) * initialRatioFor(m, worst)) / RATIO_PRECISION;
 }
 
 /** Oracle value of `units` of collateral asset `asset` (float, quote units); 0 without a price. */
@@ -97,7 +104,14 @@ export function crossHealth(s: EngineState, account: number): Health {
   for (const m of s.markets) {
     const pos = m.positions;
     if (pos.isolated[account] === 1) continue;
-    if (pos.base[account] === 0 && pos.pnl[account] === 0) continue;
+    if (
+      pos.base[account] === 0 &&
+      pos.pnl[account] === 0 &&
+      pos.openBids[account] === 0 &&
+      pos.openAsks[account] === 0
+    ) {
+      continue;
+    }
     addPosition(h, m, account);
   }
   return h;

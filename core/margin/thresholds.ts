@@ -78,7 +78,11 @@ export function refreshAccount(s: EngineState, account: number): void {
       }
       const x = sizeScaled(m, Math.abs(b))
         ? Number.NaN
-        : thresholdFor(pos.isolatedCollateral[account] + pos.pnl[account] + pos.quoteEntry[account], b, pos.fundingIndex[account]);
+        : thresholdFor(
+            pos.isolatedCollateral[account] + pos.pnl[account] + pos.quoteEntry[account],
+            b,
+            pos.fundingIndex[account],
+          );
       pos.threshold[account] = Number.isNaN(x) ? 0 : x;
       if (Number.isNaN(x)) complex = true;
       continue;

@@ -10,6 +10,7 @@ import { createAsset, createMarket, setPaused, updateMarket } from './admin.ts';
 import { NaiveBook } from './book/naive-book.ts';
 import { OrderBook } from './book/orderbook.ts';
 import type { Command } from './commands.ts';
+import { type L2Depth, l2Depth } from './depth.ts';
 import { type ErrorCode, type Rejection, reject } from './errors.ts';
 import type { Event } from './events.ts';
 import { fundingTick } from './funding.ts';
@@ -30,6 +31,9 @@ import { checkShape } from './validate.ts';
 export type Outcome =
   | { readonly ok: true; readonly seq: number; readonly events: Event[] }
   | { readonly ok: false; readonly seq: number; readonly code: ErrorCode; readonly message: string };
+
+/** Most depth levels one query returns per side. */
+export const MAX_DEPTH_LEVELS = 500;
 
 export interface EngineOptions {
   /** Which order book implementation to use: the fast one, or the naive reference (tests). */
@@ -79,6 +83,12 @@ export class Engine extends EngineState {
   /** Violations of the engine's invariants (empty when all hold). Tests run it after every command. */
   validateInvariants(): string[] {
     return validateInvariants(this);
+  }
+
+  /** L2 depth of a market: book levels merged with levels synthesised from the curve, tagged by source. */
+  depth(market: number, levels: number): L2Depth | null {
+    const m = this.markets[market];
+    return m === undefined ? null : l2Depth(m, Math.max(1, Math.min(levels, MAX_DEPTH_LEVELS)));
   }
 
   /** Rebuild every derived cache from state (after a restore). */

@@ -1,0 +1,139 @@
+/**
+ * Drives the loop. A submitted command schedules a turn with setImmediate,
+ * so commands that arrive in the same I/O phase share one turn (and one
+ * journal commit), and I/O runs between turns: the engine never waits on a
+ * socket. A periodic timer (tickIntervalMs) runs a turn even when idle, so
+ * the tick (mark-to-market, liquidations) keeps running, and does the
+ * gateway's timed work first: funding ticks that are due, the dead man's
+ * switch, and whatever `periodic` adds (slow-consumer sweep, tickers).
+ *
+ * Funding: a market whose interval has elapsed gets one fundingTick; while it
+ * is queued no other is submitted, and after a rejection (a stale oracle, a
+ * paused market) the next try waits fundingRetryMs.
+ */
+import type { Command } from '../core/commands.ts';
+import type { Engine } from '../core/engine.ts';
+import type { Loop, Reply } from '../core/loop.ts';
+import type { CommitFeed } from './commit-feed.ts';
+
+export interface DriverHooks {
+  /** Right after each turn (private snapshots, depth deltas). */
+  afterTurn(): void;
+  /** Before the idle turn on each periodic tick. */
+  periodic(nowMs: number): void;
+  /** The loop threw (the journal failed): the state ran ahead of the journal. */
+  fatal(err: unknown): void;
+  /** Scheduling → start of turn, and the turn's own duration (seconds). */
+  observe(lagSec: number, turnSec: number): void;
+}
+
+export interface DriverOptions {
+  tickIntervalMs: number;
+  fundingRetryMs: number;
+}
+
+export class LoopDriver {
+  private scheduled = false;
+  private scheduledAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private failed = false;
+  private checkedFeed = false;
+  private readonly fundingQueued = new Set<number>();
+  private readonly fundingRetryAt = new Map<number, number>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly loop: Loop,
+    private readonly feed: CommitFeed,
+    private readonly clock: () => number,
+    private readonly options: DriverOptions,
+    private readonly hooks: DriverHooks,
+  ) {}
+
+  get healthy(): boolean {
+    return !this.failed && !this.stopped;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.onTimer(), this.options.tickIntervalMs);
+  }
+
+  submit(cmd: Command, reply: Reply | null): void {
+    this.loop.submit(cmd, reply);
+    this.schedule();
+  }
+
+  schedule(): void {
+    if (this.scheduled || this.stopped || this.failed) return;
+    this.scheduled = true;
+    this.scheduledAt = performance.now();
+    setImmediate(() => {
+      this.scheduled = false;
+      this.turn();
+    });
+  }
+
+  /** Run one turn now (also used by close() to release what is queued). */
+  turn(): void {
+    if (this.failed) return;
+    const t0 = performance.now();
+    const seenBefore = this.feed.seen;
+    const seqBefore = this.engine.seq;
+    try {
+      this.loop.runTurn();
+    } catch (err) {
+      this.failed = true;
+      this.hooks.fatal(err);
+      return;
+    }
+    if (!this.checkedFeed && this.engine.seq !== seqBefore) {
+      // The turn applied something; the loop hands every applied command to onCommitted.
+      this.checkedFeed = true;
+      if (this.feed.seen === seenBefore) {
+        this.failed = true;
+        this.hooks.fatal(
+          new Error('the Loop was not constructed with the gateway CommitFeed: pass feed.onCommitted to new Loop(...)'),
+        );
+        return;
+      }
+    }
+    this.hooks.afterTurn();
+    const t1 = performance.now();
+    this.hooks.observe(this.scheduledAt > 0 ? (t0 - this.scheduledAt) / 1000 : 0, (t1 - t0) / 1000);
+    this.scheduledAt = 0;
+    if (this.loop.pending > 0) this.schedule();
+  }
+
+  private onTimer(): void {
+    if (this.stopped || this.failed) return;
+    const now = this.clock();
+    this.submitDueFunding(now);
+    this.hooks.periodic(now);
+    if (!this.scheduled) {
+      this.scheduledAt = performance.now();
+      this.turn();
+    }
+  }
+
+  private submitDueFunding(now: number): void {
+    const markets = this.engine.markets;
+    for (let i = 0; i < markets.length; i++) {
+      const m = markets[i];
+      if (this.fundingQueued.has(i) || now - m.fundingTs < m.params.fundingIntervalMs) continue;
+      if ((this.fundingRetryAt.get(i) ?? 0) > now) continue;
+      this.fundingQueued.add(i);
+      this.loop.submit({ type: 'fundingTick', market: i }, (outcome) => {
+        this.fundingQueued.delete(i);
+        if (outcome.ok) this.fundingRetryAt.delete(i);
+        else this.fundingRetryAt.set(i, this.clock() + this.options.fundingRetryMs);
+      });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Publishes stream messages to uWS topics. A message is encoded only for the
+ * encodings that have subscribers, and not at all when nobody listens. Each
+ * stream numbers its messages (`seq`); the depth feed supplies its own.
+ */
+import type { TemplatedApp } from 'uWebSockets.js';
+import { encodeJson, encodeMsgpack } from '../codec/codec.ts';
+import type { Channel, StreamMessage } from '../protocol.ts';
+import { type Scope, streamKey, topicOf } from './topics.ts';
+
+export class Publisher {
+  private readonly seqs = new Map<string, number>();
+  published = 0;
+
+  constructor(private readonly app: TemplatedApp) {}
+
+  subscribers(channel: Channel, scope: Scope): number {
+    const key = streamKey(channel, scope);
+    return this.app.numSubscribers(topicOf('json', key)) + this.app.numSubscribers(topicOf('msgpack', key));
+  }
+
+  /** The seq of the last message published on a stream (0 before the first). */
+  lastSeq(channel: Channel, scope: Scope): number {
+    return this.seqs.get(streamKey(channel, scope)) ?? 0;
+  }
+
+  message<T>(channel: Channel, scope: Scope, seq: number, data: T): StreamMessage<T> {
+    return scope.account !== undefined
+      ? { stream: channel, account: scope.account, seq, data }
+      : { stream: channel, market: scope.market, seq, data };
+  }
+
+  /** Publishes `data`; returns false (and assigns no seq) when nobody subscribes. */
+  publish(channel: Channel, scope: Scope, data: unknown, explicitSeq?: number): boolean {
+    const key = streamKey(channel, scope);
+    const jt = topicOf('json', key);
+    const mt = topicOf('msgpack', key);
+    const nj = this.app.numSubscribers(jt);
+    const nm = this.app.numSubscribers(mt);
+    if (nj + nm === 0) return false;
+    let seq = explicitSeq;
+    if (seq === undefined) {
+      seq = (this.seqs.get(key) ?? 0) + 1;
+      this.seqs.set(key, seq);
+    }
+    const msg = this.message(channel, scope, seq, data);
+    if (nj > 0) this.app.publish(jt, encodeJson(msg), false);
+    if (nm > 0) this.app.publish(mt, encodeMsgpack(msg), true);
+    this.published += nj + nm;
+    return true;
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * subscribe / unsubscribe on a connection. Public channels name a market;
+ * private channels need a signed subscribe and address the key's account
+ * (an admin key may name any). A stream is subscribed once per connection,
+ * in the encoding of the latest subscribe request. Depth and ticker send
+ * their current state right after the reply; depth's snapshot carries the
+ * seq the next delta follows.
+ */
+import type { Engine } from '../core/engine.ts';
+import { reject } from '../core/errors.ts';
+import type { KeyRecord } from './auth/keys.ts';
+import type { Encoding } from './codec/codec.ts';
+import { type WireError, wireError } from './errors.ts';
+import type { GatewayLimits } from './limits.ts';
+import { hasRole } from './ops.ts';
+import { type Channel, isPrivateChannel } from './protocol.ts';
+import { targetAccount } from './queries.ts';
+import type { Session } from './session.ts';
+import type { DepthFeed } from './streams/depth-feed.ts';
+import type { Publisher } from './streams/publisher.ts';
+import { type Scope, streamKey, topicOf } from './streams/topics.ts';
+import { ticker } from './views/market.ts';
+
+export interface SubscriptionDeps {
+  engine: Engine;
+  limits: GatewayLimits;
+  publisher: Publisher;
+  depth: DepthFeed;
+}
+
+const READERS = ['trader', 'read-only', 'liquidator', 'admin'] as const;
+
+function scopeOf(
+  engine: Engine,
+  channel: Channel,
+  p: Record<string, unknown>,
+  key: KeyRecord | null,
+): Scope | WireError {
+  if (isPrivateChannel(channel)) {
+    if (key === null) return wireError('UNAUTHORIZED', `channel ${channel} is private: sign the subscribe request`);
+    if (!hasRole(key, READERS)) return wireError('FORBIDDEN', `key ${key.keyId} may not read accounts`);
+    const account = targetAccount(engine, key, p.account);
+    return typeof account === 'number' ? { account } : account;
+  }
+  if (typeof p.market !== 'number') return wireError('BAD_SCHEMA', `channel ${channel} needs a market`);
+  if (engine.markets[p.market] === undefined) return reject('UNKNOWN_MARKET', `market ${p.market}`) as WireError;
+  return { market: p.market };
+}
+
+/** Subscribes; returns the reply result, and `after` sends the channel's current state once the reply is out. */
+export function subscribe(
+  s: Session,
+  p: Record<string, unknown>,
+  key: KeyRecord | null,
+  encoding: Encoding,
+  d: SubscriptionDeps,
+): { result: unknown; after: (() => void) | null } | WireError {
+  const channel = p.channel as Channel;
+  const scope = scopeOf(d.engine, channel, p, key);
+  if ('code' in scope) return scope;
+  const stream = streamKey(channel, scope);
+  const topic = topicOf(encoding, stream);
+  const existing = s.subs.get(stream);
+  if (existing === undefined && s.subs.size >= d.limits.maxSubscriptionsPerConnection) {
+    return wireError('TOO_MANY_SUBSCRIPTIONS', `at most ${d.limits.maxSubscriptionsPerConnection}`);
+  }
+  if (existing !== undefined && existing !== topic) s.ws?.unsubscribe(existing);
+  s.ws?.subscribe(topic);
+  s.subs.set(stream, topic);
+  const result = { channel, ...scope, seq: d.publisher.lastSeq(channel, scope) };
+  let after: (() => void) | null = null;
+  if (channel === 'depth') {
+    after = () => {
+      const snap = d.depth.snapshot(scope.market as number);
+      if (snap !== null) s.send(d.publisher.message('depth', scope, snap.seq, snap.data), encoding);
+    };
+  } else if (channel === 'ticker') {
+    after = () => {
+      const m = d.engine.markets[scope.market as number];
+      s.send(d.publisher.message('ticker', scope, d.publisher.lastSeq('ticker', scope), ticker(d.engine, m)), encoding);
+    };
+  }
+  return { result, after };
+}
+
+export function unsubscribe(s: Session, p: Record<string, unknown>): unknown {
+  const channel = p.channel as Channel;
+  const scope: Scope = isPrivateChannel(channel)
+    ? { account: (p.account as number | undefined) ?? -1 }
+    : { market: p.market as number };
+  let removed = 0;
+  for (const [stream, topic] of s.subs) {
+    // A private unsubscribe without an account removes the channel for every account on this connection.
+    const match =
+      isPrivateChannel(channel) && p.account === undefined
+        ? stream.startsWith(`${channel}/a`)
+        : stream === streamKey(channel, scope);
+    if (match) {
+      s.ws?.unsubscribe(topic);
+      s.subs.delete(stream);
+      removed++;
+    }
+  }
+  return { channel, removed };
+}

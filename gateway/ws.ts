@@ -1,0 +1,118 @@
+/**
+ * The WebSocket endpoint (any path). Per frame: size limit (1009), decode
+ * (BAD_FRAME; too many closes with 4002), connection rate limit
+ * (RATE_LIMITED), then the dispatcher. Replies use the frame's encoding.
+ * Slow consumers are ended with 4001 when their backlog passes the limit
+ * (checked after each reply and swept periodically for published streams).
+ * uWS itself refuses frames past its hard cap and text frames that are not
+ * UTF-8, by dropping the connection (the client sees 1006).
+ */
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import { decodeFrame, type Encoding } from './codec/codec.ts';
+import type { Dispatcher, Responder } from './dispatch.ts';
+import { CloseCodes, wireError } from './errors.ts';
+import type { GatewayLimits } from './limits.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { Reply } from './protocol.ts';
+import { Session, type SessionData } from './session.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+/** uWS drops frames past this multiple of maxPayloadBytes without reading them. */
+export const TRANSPORT_CAP_FACTOR = 4;
+/** uWS stops writing to a socket past this multiple of slowConsumerBytes; we end it well before. */
+const BACKPRESSURE_CAP_FACTOR = 4;
+
+export interface WsDeps {
+  limits: GatewayLimits;
+  dispatcher: Dispatcher;
+  metrics: GatewayMetrics;
+  sessions: Set<Session>;
+  clock: () => number;
+  onDisconnect(s: Session): void;
+}
+
+function idOf(value: unknown): Reply['id'] {
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  return (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) ||
+    (typeof id === 'string' && id.length > 0 && id.length <= 64)
+    ? id
+    : null;
+}
+
+export function mountWebSocket(app: TemplatedApp, d: WsDeps): void {
+  const L = d.limits;
+  let nextId = 1;
+  app.ws<SessionData>('/*', {
+    maxPayloadLength: L.maxPayloadBytes * TRANSPORT_CAP_FACTOR,
+    maxBackpressure: L.slowConsumerBytes * BACKPRESSURE_CAP_FACTOR,
+    closeOnBackpressureLimit: 0,
+    idleTimeout: L.idleTimeoutSec,
+    sendPingsAutomatically: true,
+    upgrade: (res, req, context) => {
+      const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+      const s = new Session(
+        nextId++,
+        remote,
+        new TokenBucket(L.connectionRatePerSec, L.connectionBurst, d.clock()),
+        L.slowConsumerBytes,
+      );
+      res.upgrade<SessionData>(
+        { session: s },
+        req.getHeader('sec-websocket-key'),
+        req.getHeader('sec-websocket-protocol'),
+        req.getHeader('sec-websocket-extensions'),
+        context,
+      );
+    },
+    open: (ws: WebSocket<SessionData>) => {
+      const s = ws.getUserData().session;
+      s.ws = ws;
+      if (d.sessions.size >= L.maxConnections) {
+        s.end(CloseCodes.TOO_MANY_CONNECTIONS, 'TOO_MANY_CONNECTIONS');
+        return;
+      }
+      d.sessions.add(s);
+    },
+    message: (ws: WebSocket<SessionData>, message: ArrayBuffer, isBinary: boolean) => {
+      const receivedAt = performance.now();
+      const s = ws.getUserData().session;
+      if (s.closed) return;
+      if (message.byteLength > L.maxPayloadBytes) {
+        s.end(CloseCodes.MESSAGE_TOO_BIG, 'PAYLOAD_TOO_LARGE');
+        return;
+      }
+      const encoding: Encoding = isBinary ? 'msgpack' : 'json';
+      const responder: Responder = {
+        transport: 'ws',
+        session: s,
+        encoding,
+        receivedAt,
+        send: (reply) => s.send(reply, encoding),
+      };
+      const decoded = decodeFrame(new Uint8Array(message), encoding, L);
+      if (!decoded.ok) {
+        d.dispatcher.fail(responder, null, wireError('BAD_FRAME', decoded.reason));
+        if (++s.badFrames > L.maxBadFrames) s.end(CloseCodes.TOO_MANY_BAD_FRAMES, 'TOO_MANY_BAD_FRAMES');
+        return;
+      }
+      if (!s.bucket.take(d.clock())) {
+        d.dispatcher.fail(responder, idOf(decoded.value), wireError('RATE_LIMITED', 'connection'));
+        return;
+      }
+      d.dispatcher.handle(decoded.value, responder);
+    },
+    close: (ws: WebSocket<SessionData>, code: number) => {
+      const s = ws.getUserData().session;
+      s.closed = true;
+      s.ws = null;
+      s.deferred.length = 0;
+      d.metrics.closes.inc({ code: String(code) });
+      if (d.sessions.delete(s)) d.onDisconnect(s);
+    },
+  });
+}
+
+/** Periodic: end connections whose backlog (mostly published streams) passed the limit. */
+export function sweepSlowConsumers(sessions: Set<Session>): void {
+  for (const s of sessions) s.checkBacklog();
+}

@@ -15,8 +15,8 @@
  * rest, and what it cannot is socialised across the opposite side's open
  * interest through the funding index (docs/RISK.md says why).
  */
-import { type Direction, swapBase } from '../vamm/curve.ts';
-import { maxFillBase } from '../vamm/guards.ts';
+import { baseToReachPrice, type Direction, swapBase } from '../vamm/curve.ts';
+import { bandLimitPriceE6, maxFillBase } from '../vamm/guards.ts';
 import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
 import type { Liquidate } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
@@ -86,7 +86,14 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   const pos = m.positions;
   const b0 = pos.base[account];
   const direction: Direction = b0 > 0 ? 'short' : 'long';
-  const fill = Math.min(size, Math.abs(b0), maxFillBase(m.baseReserve, m.params.maxFillFractionE6));
+  // Price protection: the backstop never pushes the curve past the band around the oracle.
+  const edge = bandLimitPriceE6(m.oraclePrice, m.params.priceBandE6, direction);
+  const fill = Math.min(
+    size,
+    Math.abs(b0),
+    maxFillBase(m.baseReserve, m.params.maxFillFractionE6),
+    baseToReachPrice(m, direction, edge),
+  );
   if (fill <= 0) return 0;
   const swap = swapBase(m, direction, fill);
   if (swap === null) return 0;

@@ -4,6 +4,7 @@
  * have. Every change of the mark feeds the mark TWAP.
  */
 import { curvePriceE6 } from '../vamm/curve.ts';
+import { RATIO_PRECISION } from '../vamm/precision.ts';
 import type { Market } from './market.ts';
 import { MF } from './market.ts';
 import type { EngineState } from './state.ts';
@@ -16,10 +17,19 @@ export function curvePrice(m: Market): number {
   return curvePriceE6(m);
 }
 
+/**
+ * The mark never strays more than half the price band from the oracle: a
+ * curve left behind by an oracle gap (and a basis EMA that has caught up with
+ * it) cannot hold the mark away from the market, where it would mark
+ * positions and liquidations at a stale price.
+ */
 export function computeMark(m: Market): number {
   const amm = curvePriceE6(m);
   if (m.oraclePublishTs < 0) return Math.round(amm);
-  return Math.round(median3(m.oraclePrice, amm, m.oraclePrice + m.basisEma));
+  const o = m.oraclePrice;
+  const median = median3(o, amm, o + m.basisEma);
+  const reach = (o * m.params.priceBandE6) / 2 / RATIO_PRECISION;
+  return Math.round(Math.min(o + reach, Math.max(o - reach, median)));
 }
 
 /** Advance the mark TWAP integral to `ts` and set the new mark. */

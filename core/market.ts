@@ -139,6 +139,8 @@ export const MF = {
   maintenanceAtTick: 34,
   fundingLongAtTick: 35,
   fundingShortAtTick: 36,
+  /** The oracle price the last tick saw (collateral valued in this market moves with it). */
+  oracleAtTick: 37,
 } as const;
 
 export type MarketField = keyof typeof MF;

@@ -10,7 +10,7 @@
  * rebate out of it (never more than the pool holds).
  */
 import { baseToReachPrice, curvePriceE6, type Direction, swapBase } from '../vamm/curve.ts';
-import { maxFillBase, withinPriceBand } from '../vamm/guards.ts';
+import { bandAllows, maxFillBase } from '../vamm/guards.ts';
 import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
 import { spreadCharge } from '../vamm/spread.ts';
 import { ASK, BID, NO_ORDER } from './book/types.ts';
@@ -163,7 +163,7 @@ function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number): 
   const spread = direction === 'long' ? sp.longSpreadE6 : sp.shortSpreadE6;
   const swap = swapBase(m, direction, qty);
   if (swap === null) return reject('FILL_TOO_LARGE', 'the fill would exhaust the reserve');
-  if (!t.reducing && !withinPriceBand(swap.postPriceE6, m.oraclePrice, p.priceBandE6)) {
+  if (!t.reducing && !bandAllows(curvePriceE6(m), swap.postPriceE6, m.oraclePrice, p.priceBandE6)) {
     return reject('PRICE_BAND', `post-trade price ${Math.round(swap.postPriceE6)} vs oracle ${m.oraclePrice}`);
   }
   const spreadFee = spreadCharge(swap.quote, spread);

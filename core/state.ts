@@ -56,6 +56,7 @@ export class EngineState {
   /** Scratch for the tick: candidate ids and a per-account stamp to de-duplicate them. */
   scratchCandidates = new Int32Array(0);
   scratchSeen = new Float64Array(0);
+  scratchMoved: boolean[] = [];
 
   /** Makes each market's order book (the fast one; tests swap in the naive reference). */
   newBook: (undo: UndoLog) => OrderBookApi = () => {

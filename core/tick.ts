@@ -70,12 +70,16 @@ function collectCandidates(s: EngineState): number[] {
   let buf = s.scratchCandidates;
   let len = 0;
   const u = s.undo;
+  const movedMarkets = s.scratchMoved;
+  movedMarkets.length = 0;
   for (const m of s.markets) {
     const moved =
       m.markPrice !== m.markAtTick ||
       m.maintenanceRatioE6 !== m.maintenanceAtTick ||
       m.cumFundingLong !== m.fundingLongAtTick ||
       m.cumFundingShort !== m.fundingShortAtTick;
+    movedMarkets[m.id] = moved || m.oraclePrice !== m.oracleAtTick;
+    if (m.oraclePrice !== m.oracleAtTick) u.at(m.f, MF.oracleAtTick, m.oraclePrice);
     if (!moved) continue;
     if (buf.length < len + n) {
       const bigger = new Int32Array(Math.max(len + n, buf.length * 2));
@@ -96,9 +100,23 @@ function collectCandidates(s: EngineState): number[] {
     out.push(a);
   };
   for (let i = 0; i < len; i++) add(buf[i]);
-  for (const a of s.complexAccounts) add(a);
+  for (const a of s.complexAccounts) if (exposedToMoved(s, a, movedMarkets)) add(a);
   for (const a of s.watchedAccounts) add(a);
   return out;
+}
+
+/** Does the account hold a position, a debt or collateral priced in a market that moved this tick? */
+function exposedToMoved(s: EngineState, a: number, moved: boolean[]): boolean {
+  for (const m of s.markets) {
+    if (!moved[m.id]) continue;
+    const pos = m.positions;
+    if (pos.base[a] !== 0 || pos.pnl[a] !== 0) return true;
+  }
+  const balances = s.accounts.balances;
+  for (let i = 1; i < balances.length; i++) {
+    if (balances[i][a] !== 0 && moved[s.assets[i].priceMarket]) return true;
+  }
+  return false;
 }
 
 interface Distressed {

@@ -27,3 +27,14 @@ export function bandLimitPriceE6(oraclePriceE6: number, bandE6: number, directio
     ? Math.floor((oraclePriceE6 * (RATIO_PRECISION + bandE6)) / RATIO_PRECISION)
     : Math.ceil((oraclePriceE6 * (RATIO_PRECISION - bandE6)) / RATIO_PRECISION);
 }
+
+/**
+ * The band rule for a trade: refused only when it ends beyond the band AND
+ * further from the oracle than it started. A trade that pulls an
+ * out-of-band curve back toward the oracle always passes, so arbitrage can
+ * never deadlock after an oracle gap.
+ */
+export function bandAllows(prePriceE6: number, postPriceE6: number, oraclePriceE6: number, bandE6: number): boolean {
+  if (withinPriceBand(postPriceE6, oraclePriceE6, bandE6)) return true;
+  return Math.abs(postPriceE6 - oraclePriceE6) < Math.abs(prePriceE6 - oraclePriceE6);
+}

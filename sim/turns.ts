@@ -1,0 +1,67 @@
+/**
+ * One simulated step is one turn of the live loop (core/loop.ts): the
+ * queued commands are applied in order through Engine.apply at the turn's
+ * time, then one `tick`. The simulator runs the turn itself rather than
+ * through Loop because it needs to look at the state between commands (the
+ * funding and insurance metrics); the engine path is the same apply() call.
+ */
+import type { Command } from '../core/commands.ts';
+import type { Engine, Outcome } from '../core/engine.ts';
+
+export type OutcomeHandler = (outcome: Outcome) => void;
+export type Observer = (cmd: Command, outcome: Outcome, ts: number) => void;
+
+const TICK: Command = Object.freeze({ type: 'tick' }) as Command;
+
+export interface JournalEntry {
+  ts: number;
+  cmd: Command;
+}
+
+export class Turns {
+  private cmds: Command[] = [];
+  private handlers: (OutcomeHandler | null)[] = [];
+  /** Commands applied so far, ticks included. */
+  applied = 0;
+  readonly journal: JournalEntry[] | null;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly observe: Observer,
+    keepJournal = false,
+  ) {
+    this.journal = keepJournal ? [] : null;
+  }
+
+  submit(cmd: Command, onOutcome: OutcomeHandler | null = null): void {
+    this.cmds.push(cmd);
+    this.handlers.push(onOutcome);
+  }
+
+  /** Apply one command now, outside a turn (setup). */
+  applyNow(cmd: Command, ts: number): Outcome {
+    return this.apply(cmd, ts);
+  }
+
+  /** Apply the queued commands, then a tick; returns the tick's outcome. */
+  runTurn(ts: number): Outcome {
+    const cmds = this.cmds;
+    const handlers = this.handlers;
+    this.cmds = [];
+    this.handlers = [];
+    for (let i = 0; i < cmds.length; i++) {
+      const outcome = this.apply(cmds[i], ts);
+      const h = handlers[i];
+      if (h !== null) h(outcome);
+    }
+    return this.apply(TICK, ts);
+  }
+
+  private apply(cmd: Command, ts: number): Outcome {
+    const outcome = this.engine.apply(cmd, ts);
+    this.applied++;
+    if (this.journal !== null) this.journal.push({ ts, cmd });
+    this.observe(cmd, outcome, ts);
+    return outcome;
+  }
+}

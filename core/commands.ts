@@ -139,6 +139,31 @@ export interface Batch {
   ops: (CancelOrder | AmendOrder | PlaceOrder | CancelAll)[];
 }
 
+/** The key and nonce a signed request carried; the engine consumes the nonce (core/keys.ts). */
+export interface Auth {
+  keyId: string;
+  nonce: number;
+}
+export interface RegisterKey {
+  type: 'registerKey';
+  keyId: string;
+  account: number;
+  roles: string[];
+  scheme: 'ed25519' | 'hmac-sha256';
+  /** Ed25519: the raw 32-byte public key; HMAC: the shared secret (lower-case hex). */
+  material: string;
+}
+export interface RevokeKey {
+  type: 'revokeKey';
+  keyId: string;
+}
+/** Consume a nonce for a signed request that is not itself a command (a query). */
+export interface AdvanceNonce {
+  type: 'advanceNonce';
+  keyId: string;
+  nonce: number;
+}
+
 /** One turn's risk pass: margin ratios, mark-to-market, liquidations. Appended by the loop. */
 export interface Tick {
   type: 'tick';
@@ -195,6 +220,9 @@ export type Command =
   | CancelAll
   | AmendOrder
   | Batch
+  | RegisterKey
+  | RevokeKey
+  | AdvanceNonce
   | Tick
   | InsuranceDeposit
   | MarketOrder
@@ -203,3 +231,6 @@ export type Command =
   | SettlePnl;
 
 export type CommandType = Command['type'];
+
+/** Any command may carry the auth of the signed request it came from. */
+export type AuthedCommand = Command & { auth?: Auth };

@@ -9,7 +9,7 @@
 import { createAsset, createMarket, setPaused, updateMarket } from './admin.ts';
 import { NaiveBook } from './book/naive-book.ts';
 import { OrderBook } from './book/orderbook.ts';
-import type { Command } from './commands.ts';
+import type { AuthedCommand, Command } from './commands.ts';
 import { type L2Depth, l2Depth } from './depth.ts';
 import { type ErrorCode, type Rejection, reject } from './errors.ts';
 import type { Event } from './events.ts';
@@ -17,6 +17,7 @@ import { fundingTick } from './funding.ts';
 import { deposit, setMarginMode, transferIsolated, withdraw } from './funds.ts';
 import { stateHash } from './hash.ts';
 import { validateInvariants } from './invariants.ts';
+import { advanceNonce, consumeNonce, registerKey, revokeKey } from './keys.ts';
 import { takeover } from './liquidation.ts';
 import { refreshAccount, refreshMarket } from './margin/thresholds.ts';
 import type { Market } from './market.ts';
@@ -26,7 +27,7 @@ import { settleFunding, settlePnl } from './settle.ts';
 import { EngineState } from './state.ts';
 import { rebuildCaches, tick } from './tick.ts';
 import { marketOrder } from './trade.ts';
-import { checkShape } from './validate.ts';
+import { checkAuthShape, checkShape } from './validate.ts';
 
 export type Outcome =
   | { readonly ok: true; readonly seq: number; readonly events: Event[] }
@@ -52,7 +53,7 @@ export class Engine extends EngineState {
   }
 
   /** Apply one command at sequencer time `ts` (ms). Time never runs backwards inside the engine. */
-  apply(cmd: Command, ts: number): Outcome {
+  apply(cmd: AuthedCommand, ts: number): Outcome {
     const seq = ++this.seq;
     if (ts > this.lastTs) this.lastTs = ts;
     const now = this.lastTs;
@@ -60,7 +61,10 @@ export class Engine extends EngineState {
     this.touchedCount = 0;
     let result: Rejection | null;
     try {
-      result = checkShape(cmd) ?? this.dispatch(cmd, now);
+      result = checkShape(cmd);
+      // A signed command consumes its nonce first, and keeps it consumed even if rejected (core/keys.ts).
+      if (result === null && cmd.auth !== undefined) result = checkAuthShape(cmd.auth) ?? consumeNonce(this, cmd.auth);
+      if (result === null) result = this.dispatch(cmd, now);
     } catch (err) {
       result = reject('INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
       this.cachesStale = true;
@@ -143,6 +147,12 @@ export class Engine extends EngineState {
       }
       case 'tick':
         return tick(this, ts);
+      case 'registerKey':
+        return registerKey(this, cmd);
+      case 'revokeKey':
+        return revokeKey(this, cmd);
+      case 'advanceNonce':
+        return advanceNonce(this, cmd);
       case 'cancelAll':
         return cancelAll(this, cmd);
       case 'batch':

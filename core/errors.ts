@@ -10,6 +10,11 @@ export const ErrorCodes = {
   BAD_PRICE: 'a price is not a positive safe integer',
   OUT_OF_RANGE: 'a value, or a result computed from it, would leave the safe-integer range',
   INVALID_PARAMS: 'a market parameter is missing or outside its allowed range',
+  // Keys and nonces
+  UNKNOWN_KEY: 'no active API key has this id',
+  DUPLICATE_KEY: 'an active API key has this id already',
+  TOO_MANY_KEYS: 'the engine holds the maximum number of API keys',
+  NONCE_REPLAYED: 'the nonce is not above the last one accepted for this key',
   // Lookups
   UNKNOWN_MARKET: 'no market has this id',
   UNKNOWN_ACCOUNT: 'no account has this id',

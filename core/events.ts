@@ -24,6 +24,8 @@ export type Event =
   | { type: 'marketPaused'; market: number }
   | { type: 'marketResumed'; market: number }
   | { type: 'accountCreated'; account: number }
+  | { type: 'keyRegistered'; keyId: string; account: number; roles: string[]; scheme: string }
+  | { type: 'keyRevoked'; keyId: string }
   | { type: 'assetCreated'; asset: number; symbol: string; priceMarket: number }
   | { type: 'deposited'; account: number; asset: number; amount: number; balance: number }
   | { type: 'withdrawn'; account: number; asset: number; amount: number; balance: number }

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ACCOUNT_COLUMNS } from './accounts.ts';
 import { writeBookState } from './book-state.ts';
+import { sortedKeys } from './keys.ts';
 import { POSITION_COLUMNS } from './market.ts';
 import { MARKET_PARAM_NAMES } from './params.ts';
 import type { EngineState } from './state.ts';
@@ -44,6 +45,7 @@ export function stateHash(s: EngineState): string {
     h.update(bytes(f, f.length));
     h.update(bytes(s.accounts.balances[i], n));
   }
+  h.update(JSON.stringify(sortedKeys(s)));
   for (const m of s.markets) {
     h.update(m.symbol);
     h.update(bytes(m.f, m.f.length));

@@ -11,6 +11,7 @@ import type { CollateralAsset } from './assets.ts';
 import type { RestingOrder } from './book/types.ts';
 import { bookOrders, restoreBook } from './book-state.ts';
 import { Engine } from './engine.ts';
+import { type ApiKey, sortedKeys } from './keys.ts';
 import { MARKET_FIELD_COUNT, Market, POSITION_COLUMNS, type TriggerOrder } from './market.ts';
 import { rebuildGttIndex } from './orders.ts';
 import type { MarketParams } from './params.ts';
@@ -40,6 +41,7 @@ export interface EngineSnapshot {
   totalWithdrawals: number;
   tickCount: number;
   nextOrderId: number;
+  apiKeys: ApiKey[];
   /** Collateral assets after USDC (asset 1, 2, …). */
   assets: CollateralAsset[];
   markets: MarketSnapshot[];
@@ -77,6 +79,7 @@ export function takeSnapshot(e: Engine): EngineSnapshot {
     totalWithdrawals: e.totalWithdrawals,
     tickCount: e.tickCount,
     nextOrderId: e.nextOrderId,
+    apiKeys: sortedKeys(e).map((k) => ({ ...k })),
     assets: e.assets.slice(1).map((a) => ({ ...a })),
     markets,
     columns,
@@ -99,6 +102,7 @@ export function restoreEngine(s: EngineSnapshot): Engine {
   for (const c of ACCOUNT_COLUMNS) e.accounts[c].set(column(s, c, n));
   e.tickCount = s.tickCount;
   e.nextOrderId = s.nextOrderId;
+  for (const k of s.apiKeys) e.apiKeys.set(k.keyId, { ...k });
   e.insuranceFund = s.insuranceFund;
   e.totalDeposits = s.totalDeposits;
   e.totalWithdrawals = s.totalWithdrawals;

@@ -7,6 +7,7 @@ import { Accounts } from './accounts.ts';
 import { type CollateralAsset, USDC } from './assets.ts';
 import type { OrderBookApi } from './book/types.ts';
 import type { Event } from './events.ts';
+import type { ApiKey } from './keys.ts';
 import type { Market } from './market.ts';
 import { UndoLog } from './undo.ts';
 
@@ -27,6 +28,8 @@ export class EngineState {
   totalWithdrawals = 0;
   /** Ticks applied so far (liquidation windows count in ticks). */
   tickCount = 0;
+  /** API keys and their nonce high-water marks (core/keys.ts). */
+  readonly apiKeys = new Map<string, ApiKey>();
   /** The id the next order gets (orders of every market share one sequence). */
   nextOrderId = 1;
   /** Seq of the last applied command and its time; metadata, not part of the state hash. */

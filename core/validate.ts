@@ -6,6 +6,7 @@
  */
 import type { Command, MarketOrder, PlaceOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
+import { checkKeyShape } from './keys.ts';
 
 export function isSafeId(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -33,6 +34,9 @@ const ID_FIELDS: Record<string, readonly string[]> = {
   cancelAll: ['account'],
   amendOrder: ['account', 'market', 'orderId'],
   batch: ['account'],
+  registerKey: ['account'],
+  revokeKey: [],
+  advanceNonce: [],
   insuranceDeposit: [],
   marketOrder: ['account', 'market'],
   oracle: ['market'],
@@ -80,6 +84,12 @@ export function checkShape(cmd: unknown): Rejection | null {
       return isPositiveAmount(x.amount) ? null : reject('BAD_AMOUNT', 'amount');
     case 'insuranceDeposit':
       return isPositiveAmount(x.amount) ? null : reject('BAD_AMOUNT', 'amount');
+    case 'registerKey':
+    case 'revokeKey':
+      return checkKeyShape(c);
+    case 'advanceNonce':
+      if (checkKeyShape(c) !== null) return checkKeyShape(c);
+      return isPositiveAmount(x.nonce) ? null : reject('BAD_COMMAND', 'nonce must be a positive integer');
     case 'setMarginMode':
       return typeof x.isolated === 'boolean' ? null : reject('BAD_COMMAND', 'isolated must be a boolean');
     case 'transferIsolated':
@@ -153,5 +163,15 @@ function checkPlace(x: PlaceOrder): Rejection | null {
     if (t.source !== 'mark' && t.source !== 'oracle') return reject('BAD_COMMAND', 'trigger.source');
     if (!isPositiveAmount(t.price)) return reject('BAD_PRICE', 'trigger.price');
   } else if (x.price === 0) return reject('BAD_PRICE', 'price');
+  return null;
+}
+
+/** The optional auth of a signed command: null when absent or well formed. */
+export function checkAuthShape(auth: unknown): Rejection | null {
+  if (auth === undefined) return null;
+  if (typeof auth !== 'object' || auth === null) return reject('BAD_COMMAND', 'auth must be an object');
+  const a = auth as Record<string, unknown>;
+  if (typeof a.keyId !== 'string' || !isPositiveAmount(a.nonce))
+    return reject('BAD_COMMAND', 'auth needs keyId and a positive integer nonce');
   return null;
 }

@@ -164,6 +164,16 @@ export interface AdvanceNonce {
   nonce: number;
 }
 
+/** Buy an indebted account's non-USDC collateral at its maintenance-weighted value, paying its debt. */
+export interface LiquidateCollateral {
+  type: 'liquidateCollateral';
+  liquidator: number;
+  account: number;
+  asset: number;
+  /** Units of the asset (1e-9) at most. */
+  units: number;
+}
+
 /** One turn's risk pass: margin ratios, mark-to-market, liquidations. Appended by the loop. */
 export interface Tick {
   type: 'tick';
@@ -220,6 +230,7 @@ export type Command =
   | CancelAll
   | AmendOrder
   | Batch
+  | LiquidateCollateral
   | RegisterKey
   | RevokeKey
   | AdvanceNonce

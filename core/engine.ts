@@ -11,14 +11,14 @@ import { NaiveBook } from './book/naive-book.ts';
 import { OrderBook } from './book/orderbook.ts';
 import type { AuthedCommand, Command } from './commands.ts';
 import { type L2Depth, l2Depth } from './depth.ts';
-import { type ErrorCode, type Rejection, reject } from './errors.ts';
+import { type ErrorCode, OutOfRange, type Rejection, reject } from './errors.ts';
 import type { Event } from './events.ts';
 import { fundingTick } from './funding.ts';
 import { deposit, setMarginMode, transferIsolated, withdraw } from './funds.ts';
 import { stateHash } from './hash.ts';
 import { validateInvariants } from './invariants.ts';
 import { advanceNonce, consumeNonce, registerKey, revokeKey } from './keys.ts';
-import { takeover } from './liquidation.ts';
+import { liquidateCollateral, takeover } from './liquidation.ts';
 import { refreshAccount, refreshMarket } from './margin/thresholds.ts';
 import type { Market } from './market.ts';
 import { applyOracleUpdate } from './oracle.ts';
@@ -55,7 +55,8 @@ export class Engine extends EngineState {
   /** Apply one command at sequencer time `ts` (ms). Time never runs backwards inside the engine. */
   apply(cmd: AuthedCommand, ts: number): Outcome {
     const seq = ++this.seq;
-    if (ts > this.lastTs) this.lastTs = ts;
+    // The sequencer's clock is trusted but checked: a time that is not a safe integer is ignored.
+    if (Number.isSafeInteger(ts) && ts > this.lastTs) this.lastTs = ts;
     const now = this.lastTs;
     this.events = [];
     this.touchedCount = 0;
@@ -66,8 +67,11 @@ export class Engine extends EngineState {
       if (result === null && cmd.auth !== undefined) result = checkAuthShape(cmd.auth) ?? consumeNonce(this, cmd.auth);
       if (result === null) result = this.dispatch(cmd, now);
     } catch (err) {
-      result = reject('INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
-      this.cachesStale = true;
+      if (err instanceof OutOfRange) result = reject('OUT_OF_RANGE', err.message);
+      else {
+        result = reject('INTERNAL_ERROR', err instanceof Error ? err.message : String(err));
+        this.cachesStale = true;
+      }
     }
     if (result !== null) {
       this.undo.rollback();
@@ -147,6 +151,9 @@ export class Engine extends EngineState {
       }
       case 'tick':
         return tick(this, ts);
+      case 'liquidateCollateral':
+        if (!this.accounts.exists(cmd.liquidator)) return reject('UNKNOWN_ACCOUNT', `liquidator ${cmd.liquidator}`);
+        return liquidateCollateral(this, cmd, ts);
       case 'registerKey':
         return registerKey(this, cmd);
       case 'revokeKey':

@@ -14,7 +14,7 @@ export const ErrorCodes = {
   UNKNOWN_KEY: 'no active API key has this id',
   DUPLICATE_KEY: 'an active API key has this id already',
   TOO_MANY_KEYS: 'the engine holds the maximum number of API keys',
-  NONCE_REPLAYED: 'the nonce is not above the last one accepted for this key',
+  NONCE_USED: 'the nonce is not above the last one accepted for this key',
   // Lookups
   UNKNOWN_MARKET: 'no market has this id',
   UNKNOWN_ACCOUNT: 'no account has this id',
@@ -77,4 +77,17 @@ export class Rejection {
 
 export function reject(code: ErrorCode, detail?: string): Rejection {
   return new Rejection(code, detail === undefined ? ErrorCodes[code] : `${ErrorCodes[code]}: ${detail}`);
+}
+
+/**
+ * Thrown from deep inside a computation (a fill, a funding settlement) when
+ * a ledger value would leave the safe-integer range. apply() turns it into an
+ * OUT_OF_RANGE rejection and rolls the command back: never rounded.
+ */
+export class OutOfRange extends Error {}
+
+/** Throw OutOfRange unless `v` is a safe integer. */
+export function safe(v: number, what: string): number {
+  if (!Number.isSafeInteger(v)) throw new OutOfRange(`${what} would be ${v}`);
+  return v;
 }

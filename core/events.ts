@@ -55,7 +55,15 @@ export type Event =
       liquidatorReward: number;
       insuranceShare: number;
     }
-  | { type: 'collateralLiquidated'; account: number; asset: number; units: number; usdc: number }
+  | {
+      type: 'collateralLiquidated';
+      account: number;
+      asset: number;
+      units: number;
+      usdc: number;
+      /** The buyer: an account, or −1 for the insurance fund. */
+      liquidator: number;
+    }
   | {
       type: 'bankruptcy';
       account: number;

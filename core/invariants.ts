@@ -59,6 +59,7 @@ export function validateInvariants(s: EngineState): string[] {
       else shorts -= b;
       if (b === 0 && pos.quoteEntry[a] !== 0) out.push(`${where} account ${a} flat with entry ${pos.quoteEntry[a]}`);
       if (!Number.isSafeInteger(pos.pnl[a])) out.push(`${where} account ${a} pnl ${pos.pnl[a]}`);
+      if (!Number.isSafeInteger(pos.quoteEntry[a])) out.push(`${where} account ${a} quote entry ${pos.quoteEntry[a]}`);
     }
     if (longs !== m.openInterestLong || shorts !== m.openInterestShort) {
       out.push(`${where} OI ${m.openInterestLong}/${m.openInterestShort} ≠ positions ${longs}/${shorts}`);

@@ -77,7 +77,7 @@ export function revokeKey(s: EngineState, cmd: RevokeKey): Rejection | null {
 export function consumeNonce(s: EngineState, auth: Auth): Rejection | null {
   const key = s.apiKeys.get(auth.keyId);
   if (key === undefined || key.revoked) return reject('UNKNOWN_KEY', auth.keyId);
-  if (!(auth.nonce > key.nonce)) return reject('NONCE_REPLAYED', `nonce ${auth.nonce} ≤ ${key.nonce}`);
+  if (!(auth.nonce > key.nonce)) return reject('NONCE_USED', `nonce ${auth.nonce} ≤ ${key.nonce}`);
   key.nonce = auth.nonce;
   return null;
 }

@@ -18,7 +18,7 @@
 import { baseToReachPrice, type Direction, swapBase } from '../vamm/curve.ts';
 import { bandLimitPriceE6, maxFillBase } from '../vamm/guards.ts';
 import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
-import type { Liquidate } from './commands.ts';
+import type { Liquidate, LiquidateCollateral } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
 import {
   assetValue,
@@ -37,8 +37,22 @@ import { applyFill } from './position.ts';
 import { settleAccount, settleFunding, settlePnl } from './settle.ts';
 import type { EngineState } from './state.ts';
 
-/** Base units to close in `m` to restore maintenance + buffer for the unit whose health is `h`. */
-export function closeSize(m: Market, account: number, h: Health): number {
+/**
+ * Over-sizing of the backstop's follow-up steps against the linear estimate:
+ * closing moves the curve (and with it the mark) against the position, so an
+ * exact estimate only creeps toward the target; a margin lands on it. The
+ * first step is exact, so without slippage a backstop closes exactly what a
+ * takeover would.
+ */
+export const CLOSE_SIZE_FOLLOW_UP_MARGIN = 1.1;
+
+/**
+ * Base units to close in `m` to restore maintenance + buffer for the unit
+ * whose health is `h`, when each unit closes at `execPriceE6` (the mark for a
+ * takeover; the curve's price for the backstop, whose distance from the mark
+ * is a loss per unit closed that the size must cover).
+ */
+export function closeSize(m: Market, account: number, h: Health, execPriceE6 = m.markPrice, margin = 1): number {
   const p = m.params;
   const b = Math.abs(m.positions.base[account]);
   if (b === 0) return 0;
@@ -47,11 +61,15 @@ export function closeSize(m: Market, account: number, h: Health): number {
   if (notional < p.fullLiquidationNotional) return b;
   if (h.equityMaintenance < (h.maintenanceRequirement * p.deepUnderwaterE6) / RATIO_PRECISION) return b;
   const rho = maintenanceRatioFor(m, b) / RATIO_PRECISION;
-  const beta = p.liquidationBufferE6 / RATIO_PRECISION;
+  const beta = h.notional > 0 ? h.bufferRequirement / h.notional : 0;
   const penalty = p.liquidationPenaltyE6 / RATIO_PRECISION;
-  const need = h.maintenanceRequirement + beta * h.notional - h.equityMaintenance;
+  const need = h.maintenanceRequirement + h.bufferRequirement - h.equityMaintenance;
   if (need <= 0) return 0;
-  const size = Math.ceil((need * BASE_PRECISION) / (mark * (rho + beta - penalty)));
+  const base = m.positions.base[account];
+  const slippage = base > 0 ? Math.max(0, mark - execPriceE6) : Math.max(0, execPriceE6 - mark);
+  const perUnit = mark * (rho + beta - penalty) - slippage;
+  if (!(perUnit > 0)) return b; // closing does not restore margin at this price: close it all
+  const size = Math.ceil((need * BASE_PRECISION * margin) / perUnit);
   return size >= b || b - size < p.minOrderSize ? b : size;
 }
 
@@ -176,7 +194,7 @@ export function resolveBankruptcy(
   s: EngineState,
   account: number,
   iso: Market | null,
-  lastMarket: Market,
+  lastMarket: Market | null,
   wasLong: boolean,
 ): void {
   // Not flat: not bankrupt yet (checked before anything allocates: the common case).
@@ -193,27 +211,115 @@ export function resolveBankruptcy(
   } else {
     settlePnl(s, iso, account);
   }
+  // Debt the account's other collateral still secures (at its maintenance weight) stays with
+  // the account, to be paid when that collateral is sold (liquidateCollateral, or the insurance
+  // fund once it can buy): nobody else pays for an account that can pay itself.
+  let secured = iso === null ? otherCollateralValue(s, account) : 0;
   for (const m of units) {
     const debt = -m.positions.pnl[account];
     if (debt <= 0) continue;
-    coverDebt(s, m, account, debt, m === lastMarket ? wasLong : m.openInterestShort >= m.openInterestLong);
+    const keep = Math.min(debt, Math.floor(secured));
+    secured -= keep;
+    if (debt - keep > 0) {
+      coverDebt(s, m, account, debt - keep, m === lastMarket ? wasLong : m.openInterestShort >= m.openInterestLong);
+    }
   }
+}
+
+/**
+ * After an account's own fill (taker or maker): a unit it closed into debt is
+ * resolved at once (bankruptcy), and a unit it left below maintenance is
+ * flagged (warned), so the next tick checks it even if no mark moves.
+ */
+export function afterFill(s: EngineState, m: Market, account: number, wasLong: boolean): void {
+  const pos = m.positions;
+  const iso = pos.isolated[account] === 1;
+  if (pos.base[account] === 0 && pos.pnl[account] < 0) {
+    const col = iso ? pos.isolatedCollateral : s.accounts.collateral;
+    if (col[account] === 0) resolveBankruptcy(s, account, iso ? m : null, m, wasLong);
+  }
+  const acc = s.accounts;
+  if (acc.liquidationSince[account] !== 0 || acc.warned[account] !== 0) return;
+  if (belowMaintenance(healthFor(s, m, account))) s.undo.at(acc.warned, account, 1);
+}
+
+/** Maintenance-weighted value of an account's non-USDC collateral (quote units, float). */
+export function otherCollateralValue(s: EngineState, account: number): number {
+  let v = 0;
+  const balances = s.accounts.balances;
+  for (let i = 1; i < balances.length; i++) {
+    const units = balances[i][account];
+    if (units !== 0) v += (assetValue(s, i, units) * s.assets[i].maintenanceWeightE6) / RATIO_PRECISION;
+  }
+  return v;
+}
+
+/**
+ * An external liquidator buys an indebted account's non-USDC collateral at
+ * its maintenance-weighted oracle value (the haircut is the liquidator's
+ * reward); the USDC pays the account's debts. Allowed only while the account
+ * owes a PnL pool and has no USDC left to pay it.
+ */
+export function liquidateCollateral(s: EngineState, cmd: LiquidateCollateral, ts: number): Rejection | null {
+  const u = s.undo;
+  const a = cmd.account;
+  const l = cmd.liquidator;
+  if (a === l) return reject('SELF_LIQUIDATION');
+  const asset = s.assets[cmd.asset];
+  if (asset === undefined || cmd.asset === 0) return reject('UNKNOWN_ASSET', `asset ${cmd.asset}`);
+  const stale = checkOracleForMargin(s.markets[asset.priceMarket], ts);
+  if (stale !== null) return stale;
+  settleAccount(s, a);
+  let debt = 0;
+  for (const m of s.markets) if (m.positions.isolated[a] === 0 && m.positions.pnl[a] < 0) debt -= m.positions.pnl[a];
+  if (debt <= 0 || s.accounts.collateral[a] > 0)
+    return reject('ACCOUNT_HEALTHY', `account ${a} owes nothing it cannot pay`);
+  const bal = s.accounts.balances[cmd.asset];
+  const price = (assetValue(s, cmd.asset, BASE_PRECISION) * asset.maintenanceWeightE6) / RATIO_PRECISION;
+  if (!(price > 0)) return reject('ORACLE_STALE', 'no price for the collateral');
+  // No more units than the debt needs, nor than the account holds or the liquidator asked for.
+  const needed = Math.ceil((debt * BASE_PRECISION) / price);
+  const units = Math.min(cmd.units, bal[a], needed);
+  if (units <= 0) return reject('NOTHING_TO_LIQUIDATE', `account ${a} holds no ${asset.symbol}`);
+  const usdc = Math.floor((units * price) / BASE_PRECISION);
+  const col = s.accounts.collateral;
+  if (col[l] < usdc) return reject('INSUFFICIENT_COLLATERAL', `liquidator holds ${col[l]} < ${usdc}`);
+  u.at(col, l, col[l] - usdc);
+  u.at(bal, l, bal[l] + units);
+  u.at(bal, a, bal[a] - units);
+  u.at(col, a, col[a] + usdc);
+  settleAccount(s, a);
+  if (!meetsInitial(crossHealth(s, l))) return reject('LIQUIDATOR_MARGIN', `liquidator ${l}`);
+  s.touch(a);
+  s.touch(l);
+  s.events.push({ type: 'collateralLiquidated', account: a, asset: cmd.asset, units, usdc, liquidator: l });
+  return null;
 }
 
 function sellCollateralToInsurance(s: EngineState, account: number): void {
   const u = s.undo;
   const balances = s.accounts.balances;
-  for (let i = 1; i < balances.length; i++) {
-    const units = balances[i][account];
-    if (units === 0) continue;
+  let debt = 0;
+  for (const m of s.markets)
+    if (m.positions.isolated[account] === 0 && m.positions.pnl[account] < 0) debt -= m.positions.pnl[account];
+  for (let i = 1; i < balances.length && debt > 0; i++) {
+    const held = balances[i][account];
+    if (held === 0) continue;
     const asset = s.assets[i];
-    const usdc = Math.floor((assetValue(s, i, units) * asset.maintenanceWeightE6) / RATIO_PRECISION);
-    if (usdc <= 0 || usdc > s.insuranceFund) continue;
-    u.at(balances[i], account, 0);
+    const price = (assetValue(s, i, BASE_PRECISION) * asset.maintenanceWeightE6) / RATIO_PRECISION;
+    if (!(price > 0)) continue;
+    // The fund buys what the debt needs, as far as its USDC reaches.
+    const affordable = Math.min(debt, s.insuranceFund);
+    const units = Math.min(held, Math.floor((affordable * BASE_PRECISION) / price));
+    if (units <= 0) continue;
+    const usdc = Math.floor((units * price) / BASE_PRECISION);
+    if (usdc <= 0) continue;
+    u.at(balances[i], account, held - units);
     u.set(asset, 'insuranceHoldings', asset.insuranceHoldings + units);
     u.set(s, 'insuranceFund', s.insuranceFund - usdc);
     u.at(s.accounts.collateral, account, s.accounts.collateral[account] + usdc);
-    s.events.push({ type: 'collateralLiquidated', account, asset: i, units, usdc });
+    debt -= usdc;
+    s.events.push({ type: 'collateralLiquidated', account, asset: i, units, usdc, liquidator: -1 });
   }
 }
 
@@ -259,15 +365,14 @@ function coverDebt(s: EngineState, m: Market, account: number, debt: number, ban
   });
 }
 
-/** Health of each distressed unit of an account: cross first, then isolated positions by market id. */
+/** Each unit of the account (cross, then isolated positions by market) that is below maintenance, with its health. */
 export function distressedUnits(s: EngineState, account: number): { market: Market | null; health: Health }[] {
   const out: { market: Market | null; health: Health }[] = [];
   const cross = crossHealth(s, account);
-  if (cross.maintenanceRequirement > 0 || cross.equityMaintenance < 0) {
-    if (belowMaintenance(cross)) out.push({ market: null, health: cross });
-  }
+  if (belowMaintenance(cross)) out.push({ market: null, health: cross });
   for (const m of s.markets) {
-    if (m.positions.isolated[account] !== 1 || m.positions.base[account] === 0) continue;
+    if (m.positions.isolated[account] !== 1 || (m.positions.base[account] === 0 && m.positions.pnl[account] >= 0))
+      continue;
     const h = isolatedHealth(m, account);
     if (belowMaintenance(h)) out.push({ market: m, health: h });
   }

@@ -141,6 +141,8 @@ export const MF = {
   fundingShortAtTick: 36,
   /** The oracle price the last tick saw (collateral valued in this market moves with it). */
   oracleAtTick: 37,
+  /** 1 while the oracle's confidence interval is wider than trading allows. */
+  oracleConfidenceWide: 38,
 } as const;
 
 export type MarketField = keyof typeof MF;

@@ -16,6 +16,7 @@ import { spreadCharge } from '../vamm/spread.ts';
 import { ASK, BID, NO_ORDER } from './book/types.ts';
 import type { SelfTrade, Side } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
+import { afterFill } from './liquidation.ts';
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { enforceReduceOnly, removeFromBook } from './orders.ts';
@@ -146,6 +147,7 @@ function bookFill(s: EngineState, m: Market, t: Taker, makerId: number, qty: num
     { type: 'trade', market: m.id, price, size: qty, takerSide: t.side, liquidity: 'book' },
   );
   enforceReduceOnly(s, m, maker);
+  afterFill(s, m, maker, sign > 0);
   s.touch(maker);
   refreshMark(s, m, ts);
   return null;
@@ -212,6 +214,7 @@ function better(side: Side, a: number, b: number): boolean {
 export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResult | Rejection {
   const book = m.book;
   const opposite = t.side === 'buy' ? ASK : BID;
+  const wasLong = m.positions.base[t.account] > 0;
   let remaining = t.size;
   let expired = false;
   for (let step = 0; step < MAX_MATCH_STEPS && remaining > 0; step++) {
@@ -266,6 +269,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   }
   if (t.size - remaining > 0) {
     enforceReduceOnly(s, m, t.account);
+    afterFill(s, m, t.account, wasLong);
     s.touch(t.account);
   }
   return { filled: t.size - remaining, expired };
@@ -364,6 +368,7 @@ export function ammFillsCrossedOrders(s: EngineState, m: Market, ts: number): vo
       },
     );
     enforceReduceOnly(s, m, maker);
+    afterFill(s, m, maker, direction === 'short');
     s.touch(maker);
     refreshMark(s, m, ts);
   }

@@ -127,6 +127,11 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
 
   u.at(m.f, MF.oraclePrice, price);
   u.at(m.f, MF.oracleConfidence, confidence);
+  const wide = confidence * RATIO_PRECISION > p.oracleMaxConfidenceE6 * price ? 1 : 0;
+  if (wide !== m.oracleConfidenceWide) {
+    u.at(m.f, MF.oracleConfidenceWide, wide);
+    s.events.push({ type: 'oracleGuard', market: m.id, guard: 'ORACLE_CONFIDENCE', active: wide === 1 });
+  }
   u.at(m.f, MF.oraclePublishTs, newest);
   refreshMark(s, m, ts);
   // The first price starts the funding period: both TWAPs count from here.

@@ -127,7 +127,7 @@ const RANGES: Record<keyof MarketParams, Range> = {
   volatilitySpreadScaleE6: { min: 0, max: 100 * E6 },
   confidenceSpreadScaleE6: { min: 0, max: 100 * E6 },
   maxFillFractionE6: { min: 1, max: E6 / 2 },
-  priceBandE6: { min: 1, max: E6 },
+  priceBandE6: { min: 1, max: 10 * E6 },
   fundingIntervalMs: { min: 1_000, max: 7 * DAY_MS },
   fundingCapE6: { min: 0, max: E6 / 10 },
   oracleSources: { min: 1, max: 16 },
@@ -168,7 +168,7 @@ export function checkParams(p: Record<string, unknown>): string | null {
     if (v < r.min || v > r.max) return `${name} must be within [${r.min}, ${r.max}], got ${v}`;
   }
   for (const key of Object.keys(p)) {
-    if (!(key in RANGES)) return `unknown parameter ${key}`;
+    if (!Object.hasOwn(RANGES, key)) return `unknown parameter ${key}`;
   }
   const q = p as unknown as MarketParams;
   if (q.maintenanceMarginE6 > q.initialMarginE6) return 'maintenanceMarginE6 must not exceed initialMarginE6';

@@ -6,6 +6,7 @@
  * quote between the closing and the opening part is exact (the two parts sum
  * to the fill), so no unit is created or lost.
  */
+import { safe } from './errors.ts';
 import type { Market } from './market.ts';
 import { MF } from './market.ts';
 import { sideIndex } from './settle.ts';
@@ -42,10 +43,10 @@ export function applyFill(s: EngineState, m: Market, account: number, deltaBase:
   const shortDelta = Math.max(-b1, 0) - Math.max(-b0, 0);
   if (longDelta !== 0) u.at(m.f, MF.openInterestLong, m.openInterestLong + longDelta);
   if (shortDelta !== 0) u.at(m.f, MF.openInterestShort, m.openInterestShort + shortDelta);
-  u.at(pos.base, account, b1);
-  u.at(pos.quoteEntry, account, b1 === 0 ? 0 : q1);
+  u.at(pos.base, account, safe(b1, 'position size'));
+  u.at(pos.quoteEntry, account, b1 === 0 ? 0 : safe(q1, 'position quote entry'));
   if (b1 === 0 && q1 !== 0) realised += q1; // rounding residue of a closed position is realised, never stranded
   if (b1 !== 0 && (b0 === 0 || b0 > 0 !== b1 > 0)) u.at(pos.fundingIndex, account, sideIndex(m, b1));
-  if (realised !== 0) u.at(pos.pnl, account, pos.pnl[account] + realised);
+  if (realised !== 0) u.at(pos.pnl, account, safe(pos.pnl[account] + realised, 'unsettled pnl'));
   return realised;
 }

@@ -8,6 +8,7 @@
  * does not hold, and collateral never goes negative.
  */
 import { BASE_PRECISION } from '../vamm/precision.ts';
+import { safe } from './errors.ts';
 import type { Market } from './market.ts';
 import { MF } from './market.ts';
 import type { EngineState } from './state.ts';
@@ -34,7 +35,7 @@ export function settleFunding(s: EngineState, m: Market, account: number): void 
   const owed = Math.ceil((base * (index - pos.fundingIndex[account])) / BASE_PRECISION) + 0;
   s.undo.at(pos.fundingIndex, account, index);
   if (owed !== 0) {
-    s.undo.at(pos.pnl, account, pos.pnl[account] - owed);
+    s.undo.at(pos.pnl, account, safe(pos.pnl[account] - owed, 'unsettled pnl after funding'));
     s.events.push({ type: 'fundingSettled', account, market: m.id, amount: -owed });
   }
 }

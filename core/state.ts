@@ -48,6 +48,13 @@ export class EngineState {
   readonly complexAccounts = new Set<number>();
   /** Accounts with warned = 1 or liquidationSince ≠ 0: checked exactly every tick until they recover. */
   readonly watchedAccounts = new Set<number>();
+  /**
+   * Accounts whose thresholds were refreshed onto the far side of an
+   * unchanged mark (or that are complex): the next tick checks them exactly,
+   * since no mark move will trigger a scan. Derived from state by
+   * refreshAccount, so a rebuild reproduces it.
+   */
+  readonly recheckAccounts = new Set<number>();
   /** True after a rollback that may have left caches behind the state: the next tick rebuilds them. */
   cachesStale = false;
   /**
@@ -59,6 +66,8 @@ export class EngineState {
   /** Scratch for the tick: candidate ids and a per-account stamp to de-duplicate them. */
   scratchCandidates = new Int32Array(0);
   scratchSeen = new Float64Array(0);
+  /** Marks scratchSeen per tick; not state, so it never repeats even when a tick is rolled back. */
+  scratchStamp = 0;
   scratchMoved: boolean[] = [];
 
   /** Makes each market's order book (the fast one; tests swap in the naive reference). */

@@ -15,9 +15,10 @@
  *      closes what is needed on the vAMM; bankruptcy is resolved.
  *   5. Accounts near maintenance get one private warning per episode.
  */
+import { curvePriceE6 } from '../vamm/curve.ts';
 import { RATIO_PRECISION } from '../vamm/precision.ts';
-import { backstopClose, closeSize, resolveBankruptcy } from './liquidation.ts';
-import { belowMaintenance, crossHealth, type Health, isolatedHealth } from './margin/health.ts';
+import { backstopClose, CLOSE_SIZE_FOLLOW_UP_MARGIN, closeSize, resolveBankruptcy } from './liquidation.ts';
+import { belowLiquidationTarget, belowMaintenance, crossHealth, type Health, isolatedHealth } from './margin/health.ts';
 import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
 import { nextMarginRatios } from './margin/volatility.ts';
 import { MARKET_ACTIVE, type Market, MF } from './market.ts';
@@ -28,7 +29,7 @@ import type { EngineState } from './state.ts';
 import { evaluateTriggers } from './triggers.ts';
 
 /** Most backstop steps one account may take in one tick (bounds the tick's work). */
-const MAX_BACKSTOP_STEPS = 8;
+const MAX_BACKSTOP_STEPS = 16;
 
 export function rebuildCaches(s: EngineState): void {
   refreshAll(s);
@@ -62,11 +63,11 @@ function updateRatios(s: EngineState, m: Market): void {
   });
 }
 
-function collectCandidates(s: EngineState): number[] {
+function collectCandidates(s: EngineState, firstPass: boolean): number[] {
   const n = s.accounts.count;
   if (s.scratchSeen.length < n) s.scratchSeen = new Float64Array(s.accounts.capacity);
   const seen = s.scratchSeen;
-  const stamp = s.tickCount;
+  const stamp = ++s.scratchStamp;
   let buf = s.scratchCandidates;
   let len = 0;
   const u = s.undo;
@@ -80,7 +81,10 @@ function collectCandidates(s: EngineState): number[] {
       m.cumFundingShort !== m.fundingShortAtTick;
     movedMarkets[m.id] = moved || m.oraclePrice !== m.oracleAtTick;
     if (m.oraclePrice !== m.oracleAtTick) u.at(m.f, MF.oracleAtTick, m.oraclePrice);
-    if (!moved) continue;
+    // The first pass scans every market: a threshold refreshed (by a trade, a transfer, a fee)
+    // onto the far side of an unchanged mark must not wait for the mark to move. Later passes
+    // rescan only what this tick's liquidations moved.
+    if (!moved && !firstPass) continue;
     if (buf.length < len + n) {
       const bigger = new Int32Array(Math.max(len + n, buf.length * 2));
       bigger.set(buf.subarray(0, len));
@@ -101,7 +105,13 @@ function collectCandidates(s: EngineState): number[] {
   };
   for (let i = 0; i < len; i++) add(buf[i]);
   for (const a of s.complexAccounts) if (exposedToMoved(s, a, movedMarkets)) add(a);
-  for (const a of s.watchedAccounts) add(a);
+  if (firstPass) {
+    for (const a of s.watchedAccounts) add(a);
+    for (const a of s.recheckAccounts) add(a);
+    s.recheckAccounts.clear();
+  }
+  // Accounts this tick has already traded for (triggers, the curve filling crossed orders).
+  for (let i = 0; i < s.touchedCount; i++) add(s.touched[i]);
   return out;
 }
 
@@ -137,12 +147,19 @@ function evaluate(s: EngineState, a: number): Distressed | null {
   const crossBelow = belowMaintenance(cross);
   if (crossBelow) ratio = ratioOf(cross);
   for (const m of s.markets) {
-    if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
+    if (m.positions.isolated[a] !== 1 || (m.positions.base[a] === 0 && m.positions.pnl[a] >= 0)) continue;
     const h = isolatedHealth(m, a);
     if (belowMaintenance(h)) ratio = Math.min(ratio, ratioOf(h));
   }
   return ratio === Number.POSITIVE_INFINITY ? null : { account: a, ratio, cross: crossBelow ? cross : null };
 }
+
+/**
+ * Passes of detection and liquidation within one tick: a backstop moves the
+ * curve and so the mark, which can push other accounts under; they are
+ * found by rescanning the markets that moved, up to this many passes.
+ */
+const MAX_LIQUIDATION_PASSES = 16;
 
 export function tick(s: EngineState, ts: number): null {
   const u = s.undo;
@@ -155,15 +172,22 @@ export function tick(s: EngineState, ts: number): null {
     if (m.status === MARKET_ACTIVE && checkOracleForTrade(m, ts) === null) ammFillsCrossedOrders(s, m, ts);
     if (m.status === MARKET_ACTIVE) evaluateTriggers(s, m, ts);
   }
-
-  const distressed: Distressed[] = [];
-  for (const a of collectCandidates(s)) {
-    const d = evaluate(s, a);
-    if (d !== null) distressed.push(d);
-    else settleWatch(s, a);
+  for (let pass = 0; pass < MAX_LIQUIDATION_PASSES; pass++) {
+    const distressed: Distressed[] = [];
+    for (const a of collectCandidates(s, pass === 0)) {
+      const d = evaluate(s, a);
+      if (d !== null) distressed.push(d);
+      else settleWatch(s, a);
+    }
+    if (distressed.length === 0) break;
+    distressed.sort((x, y) => x.ratio - y.ratio || x.account - y.account);
+    for (const first of distressed) {
+      // Fresh health: a backstop earlier in this pass may have moved this account either way.
+      const d = evaluate(s, first.account);
+      if (d === null) settleWatch(s, first.account);
+      else liquidateAccount(s, d, ts);
+    }
   }
-  distressed.sort((x, y) => x.ratio - y.ratio || x.account - y.account);
-  for (const d of distressed) liquidateAccount(s, d, ts);
   return null;
 }
 
@@ -178,7 +202,7 @@ function settleWatch(s: EngineState, a: number): void {
   // Warning: any unit within the warning buffer of maintenance.
   let near: { market: number; h: Health } | null = null;
   const cross = crossHealth(s, a);
-  if (isNear(cross, s.markets[0]?.params.warningBufferE6 ?? 0)) near = { market: -1, h: cross };
+  if (isNear(cross, crossWarningBufferE6(s, a))) near = { market: -1, h: cross };
   for (const m of s.markets) {
     if (near !== null) break;
     if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
@@ -200,6 +224,16 @@ function settleWatch(s: EngineState, a: number): void {
   if (acc.warned[a] === 1) s.watchedAccounts.add(a);
   else s.watchedAccounts.delete(a);
   refreshAccount(s, a);
+}
+
+/** The widest warning buffer among the markets of the account's cross positions. */
+function crossWarningBufferE6(s: EngineState, a: number): number {
+  let buffer = 0;
+  for (const m of s.markets) {
+    if (m.positions.isolated[a] === 1 || m.positions.base[a] === 0) continue;
+    buffer = Math.max(buffer, m.params.warningBufferE6);
+  }
+  return buffer;
 }
 
 function isNear(h: Health, warningBufferE6: number): boolean {
@@ -228,7 +262,7 @@ function liquidateAccount(s: EngineState, d: Distressed, ts: number): void {
   if (s.tickCount - acc.liquidationSince[a] < minWindow(s, a)) return;
   if (d.cross !== null) backstopCross(s, a, ts, d.cross);
   for (const m of s.markets) {
-    if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
+    if (m.positions.isolated[a] !== 1 || (m.positions.base[a] === 0 && m.positions.pnl[a] >= 0)) continue;
     const h = isolatedHealth(m, a);
     if (belowMaintenance(h)) backstopIsolated(s, m, a, ts, h);
   }
@@ -269,7 +303,7 @@ function backstopCross(s: EngineState, a: number, ts: number, start: Health): vo
   let h = start;
   let last: Market | null = null;
   let lastWasLong = false;
-  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowMaintenance(h); step++) {
+  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowLiquidationTarget(h); step++) {
     // Largest maintenance requirement first: it frees the most margin per unit closed.
     let pick: Market | null = null;
     let pickReq = -1;
@@ -284,20 +318,23 @@ function backstopCross(s: EngineState, a: number, ts: number, start: Health): vo
     }
     if (pick === null) break;
     lastWasLong = pick.positions.base[a] > 0;
-    const closed = backstopClose(s, pick, a, closeSize(pick, a, h), ts);
+    const margin = step === 0 ? 1 : CLOSE_SIZE_FOLLOW_UP_MARGIN;
+    const closed = backstopClose(s, pick, a, closeSize(pick, a, h, curvePriceE6(pick), margin), ts);
     last = pick;
     if (closed === 0) break;
     h = crossHealth(s, a);
   }
-  if (last !== null) resolveBankruptcy(s, a, null, last, lastWasLong);
+  // Flat (now or already) with debts it cannot pay: bankruptcy.
+  resolveBankruptcy(s, a, null, last, lastWasLong);
 }
 
 function backstopIsolated(s: EngineState, m: Market, a: number, ts: number, start: Health): void {
   if (checkOracleForMargin(m, ts) !== null) return;
-  const wasLong = m.positions.base[a] > 0;
+  const wasLong = m.positions.base[a] === 0 ? m.openInterestShort >= m.openInterestLong : m.positions.base[a] > 0;
   let h = start;
-  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowMaintenance(h); step++) {
-    if (backstopClose(s, m, a, closeSize(m, a, h), ts) === 0) break;
+  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowLiquidationTarget(h); step++) {
+    const margin = step === 0 ? 1 : CLOSE_SIZE_FOLLOW_UP_MARGIN;
+    if (backstopClose(s, m, a, closeSize(m, a, h, curvePriceE6(m), margin), ts) === 0) break;
     h = isolatedHealth(m, a);
   }
   resolveBankruptcy(s, a, m, m, wasLong);

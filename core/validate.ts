@@ -34,6 +34,7 @@ const ID_FIELDS: Record<string, readonly string[]> = {
   cancelAll: ['account'],
   amendOrder: ['account', 'market', 'orderId'],
   batch: ['account'],
+  liquidateCollateral: ['liquidator', 'account', 'asset'],
   registerKey: ['account'],
   revokeKey: [],
   advanceNonce: [],
@@ -100,6 +101,8 @@ export function checkShape(cmd: unknown): Rejection | null {
       return isPositiveAmount(x.size) ? null : reject('BAD_AMOUNT', 'size');
     case 'placeOrder':
       return checkPlace(x);
+    case 'liquidateCollateral':
+      return isPositiveAmount(x.units) ? null : reject('BAD_AMOUNT', 'units');
     case 'cancelOrder':
       if (x.orderId === undefined && x.clientId === undefined)
         return reject('BAD_COMMAND', 'orderId or clientId is required');

@@ -22,6 +22,8 @@ export interface Health {
   equityLossesOnly: number;
   initialRequirement: number;
   maintenanceRequirement: number;
+  /** What a liquidation adds on top of maintenance before it stops: Σ notional × buffer. */
+  bufferRequirement: number;
   /** Σ |notional| of the positions counted. */
   notional: number;
 }
@@ -67,6 +69,7 @@ function addPosition(h: Health, m: Market, account: number): void {
   const notional = (abs * m.markPrice) / BASE_PRECISION;
   h.notional += notional;
   h.maintenanceRequirement += (notional * maintenanceRatioFor(m, abs)) / RATIO_PRECISION;
+  h.bufferRequirement += (notional * m.params.liquidationBufferE6) / RATIO_PRECISION;
   // Initial margin counts open orders as if their worst side filled.
   const worst = bids === 0 && asks === 0 ? abs : Math.max(Math.abs(base + bids), Math.abs(base - asks));
   h.initialRequirement += (((worst * m.markPrice) / BASE_PRECISION) * initialRatioFor(m, worst)) / RATIO_PRECISION;
@@ -89,6 +92,7 @@ export function crossHealth(s: EngineState, account: number): Health {
     equityLossesOnly: usdc,
     initialRequirement: 0,
     maintenanceRequirement: 0,
+    bufferRequirement: 0,
     notional: 0,
   };
   const balances = s.accounts.balances;
@@ -125,6 +129,7 @@ export function isolatedHealth(m: Market, account: number): Health {
     equityLossesOnly: c,
     initialRequirement: 0,
     maintenanceRequirement: 0,
+    bufferRequirement: 0,
     notional: 0,
   };
   addPosition(h, m, account);
@@ -142,6 +147,11 @@ export function meetsInitial(h: Health): boolean {
 
 export function belowMaintenance(h: Health): boolean {
   return Math.floor(h.equityMaintenance) < Math.ceil(h.maintenanceRequirement);
+}
+
+/** A liquidation goes on until equity reaches maintenance + buffer (or the position is closed). */
+export function belowLiquidationTarget(h: Health): boolean {
+  return Math.floor(h.equityMaintenance) < Math.ceil(h.maintenanceRequirement + h.bufferRequirement);
 }
 
 /** Withdrawals and transfers out: only losses count on the equity side. */

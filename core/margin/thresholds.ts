@@ -64,6 +64,9 @@ function sizeScaled(m: Market, absBase: number): boolean {
 
 /** Recompute the thresholds of one account in every market, and its complex membership. */
 export function refreshAccount(s: EngineState, account: number): void {
+  const acc = s.accounts;
+  if (acc.warned[account] === 1 || acc.liquidationSince[account] !== 0) s.watchedAccounts.add(account);
+  else if (s.watchedAccounts.size > 0) s.watchedAccounts.delete(account);
   let crossMarket: Market | null = null;
   let crossPositions = 0;
   let complex = false;
@@ -107,8 +110,27 @@ export function refreshAccount(s: EngineState, account: number): void {
   }
   if (complex) {
     s.complexAccounts.add(account);
+    s.recheckAccounts.add(account);
     if (crossMarket !== null) crossMarket.positions.threshold[account] = 0;
-  } else if (s.complexAccounts.size > 0) s.complexAccounts.delete(account);
+    return;
+  }
+  if (s.complexAccounts.size > 0) s.complexAccounts.delete(account);
+  // A threshold already crossed at the current mark would wait for the mark to move: check it now.
+  for (const m of s.markets) {
+    const x = m.positions.threshold[account];
+    if (x !== 0 && crossed(m, x)) {
+      s.recheckAccounts.add(account);
+      return;
+    }
+  }
+}
+
+/** Is a threshold crossed at the market's current mark, ratio and funding? (The scan's test.) */
+function crossed(m: Market, x: number): boolean {
+  const rho = watchRatio(m);
+  const p1 = m.markPrice * (1 - rho) - m.cumFundingLong + C;
+  const np2 = -(m.markPrice * (1 + rho) - m.cumFundingShort + C);
+  return x > np2 && (x > p1 || x < 0);
 }
 
 /** Recompute every threshold of a market's positions (after a parameter change). */

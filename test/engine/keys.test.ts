@@ -18,7 +18,7 @@ function setup(): Engine {
 }
 
 describe('keys and nonces', () => {
-  it('accepts increasing nonces and rejects a replayed or lower one with NONCE_REPLAYED', () => {
+  it('accepts increasing nonces and rejects a replayed or lower one with NONCE_USED', () => {
     const e = setup();
     const dep = (nonce: number): AuthedCommand => ({
       type: 'deposit',
@@ -28,9 +28,9 @@ describe('keys and nonces', () => {
     });
     expect(e.apply(dep(10), 2).ok).toBe(true);
     const replay = e.apply(dep(10), 3);
-    expect(replay.ok ? 'ok' : replay.code).toBe('NONCE_REPLAYED');
+    expect(replay.ok ? 'ok' : replay.code).toBe('NONCE_USED');
     const lower = e.apply(dep(9), 4);
-    expect(lower.ok ? 'ok' : lower.code).toBe('NONCE_REPLAYED');
+    expect(lower.ok ? 'ok' : lower.code).toBe('NONCE_USED');
     expect(e.apply(dep(11), 5).ok).toBe(true);
     expect(e.accounts.collateral[0]).toBe(10);
   });
@@ -44,7 +44,7 @@ describe('keys and nonces', () => {
       { type: 'withdraw', account: 0, amount: 5, auth: { keyId: 'k1', nonce: 7 } } as AuthedCommand,
       4,
     );
-    expect(again.ok ? 'ok' : again.code).toBe('NONCE_REPLAYED');
+    expect(again.ok ? 'ok' : again.code).toBe('NONCE_USED');
   });
 
   it('refuses unknown and revoked keys, and a re-registered id keeps its high-water mark', () => {
@@ -57,7 +57,7 @@ describe('keys and nonces', () => {
     expect(revoked.ok ? 'ok' : revoked.code).toBe('UNKNOWN_KEY');
     e.apply({ type: 'registerKey', keyId: 'k1', account: 0, roles: ['trader'], scheme: 'ed25519', material: KEY }, 6);
     const old = e.apply({ type: 'advanceNonce', keyId: 'k1', nonce: 50 }, 7);
-    expect(old.ok ? 'ok' : old.code).toBe('NONCE_REPLAYED');
+    expect(old.ok ? 'ok' : old.code).toBe('NONCE_USED');
   });
 
   it('keeps keys and nonces through a snapshot', () => {
@@ -66,7 +66,7 @@ describe('keys and nonces', () => {
     const r = restoreEngine(takeSnapshot(e));
     expect(r.stateHash()).toBe(e.stateHash());
     const replay = r.apply({ type: 'advanceNonce', keyId: 'k1', nonce: 99 }, 3);
-    expect(replay.ok ? 'ok' : replay.code).toBe('NONCE_REPLAYED');
+    expect(replay.ok ? 'ok' : replay.code).toBe('NONCE_USED');
   });
 
   it('rejects malformed key commands with BAD_COMMAND', () => {

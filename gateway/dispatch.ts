@@ -8,7 +8,8 @@
  * acknowledged from the loop's reply callback, after their turn is journaled;
  * queries read committed state; session ops change the connection.
  */
-import type { Command } from '../core/commands.ts';
+import type { AuthedCommand, Command } from '../core/commands.ts';
+import { isDurable } from './auth/engine-keys.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
 import { authenticate } from './auth/authenticate.ts';
 import type { KeyRecord, KeyRegistry } from './auth/keys.ts';
@@ -108,8 +109,12 @@ export class Dispatcher {
         return this.fail(r, id, wireError('RATE_LIMITED', `key ${key.keyId}`));
     }
     switch (spec.kind) {
-      case 'command':
-        return this.command(spec.toCommand!(params, key!), id, r);
+      case 'command': {
+        const cmd = spec.toCommand!(params, key!);
+        // With engine-backed keys the nonce travels with the command and is consumed durably.
+        if (key !== null && isDurable(d.keys)) (cmd as AuthedCommand).auth = { keyId: key.keyId, nonce: req.nonce as number };
+        return this.command(cmd, id, r);
+      }
       case 'query':
         return this.whenSettled(r, id, () => this.query(req.op, params, key, id, r));
       case 'keys':
@@ -173,6 +178,23 @@ export class Dispatcher {
 
   private keys(op: string, p: Record<string, unknown>, id: RequestId | null, r: Responder): void {
     const keys = this.d.keys;
+    if (isDurable(keys)) {
+      // Journaled: the reply comes after the turn that registers (or revokes) the key is durable.
+      if (op === 'revokeKey') return this.command({ type: 'revokeKey', keyId: p.keyId as string }, id, r);
+      const material = (p.scheme === 'ed25519' ? p.publicKey : p.secret) as string | undefined;
+      return this.command(
+        {
+          type: 'registerKey',
+          keyId: p.keyId as string,
+          account: p.account as number,
+          roles: p.roles as string[],
+          scheme: p.scheme as 'ed25519' | 'hmac-sha256',
+          material: material ?? '',
+        },
+        id,
+        r,
+      );
+    }
     if (op === 'revokeKey')
       return r.send({ id, ok: true, result: { keyId: p.keyId, revoked: keys.revoke(p.keyId as string) } });
     if (!this.d.engine.accounts.exists(p.account as number)) {

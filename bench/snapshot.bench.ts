@@ -1,0 +1,139 @@
+/**
+ * snapshot.write_1m: writing a snapshot of 1,000,000 accounts × 3 markets
+ * from a warm background replica — takeSnapshot (copy and hash) on the
+ * replica plus encoding, writing, fsync and rename of the file — in ms.
+ *
+ * snapshot.stall_1m: the longest the loop's thread was kept from running
+ * turns while that snapshot was taken: the longest gap between consecutive
+ * turns (the loop runs 4096-order turns back to back meanwhile), in ms. The
+ * peer is the stall of the in-thread way (store.writeSnapshot: takeSnapshot
+ * and the write on the loop's thread), with its takeSnapshot part split into
+ * stateHash and the column copy.
+ */
+import { Engine } from '../core/engine.ts';
+import { takeSnapshot } from '../core/snapshot.ts';
+import { openStore } from '../persistence/store.ts';
+import { type BenchOptions, elapsedMs, note, nowNs, type Report, round, wants } from './harness.ts';
+import {
+  benchDir,
+  benchLoop,
+  MARKET_COUNT,
+  orderCommands,
+  runAll,
+  setupCommands,
+  TURN_COMMANDS,
+} from './persistence-workload.ts';
+
+const ACCOUNTS = 1_000_000;
+/** Accounts that trade (and so hold positions) in the setup. */
+const TRADERS = 200_000;
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export async function run(report: Report, options: BenchOptions): Promise<void> {
+  if (!wants(options, 'snapshot.write_1m') && !wants(options, 'snapshot.stall_1m')) return;
+  const tmp = benchDir();
+  const store = openStore(tmp.dbPath, { history: 'off', keepSnapshots: 2 });
+  try {
+    const engine = new Engine();
+    let t0 = nowNs();
+    runAll(benchLoop(engine, store.journal, 65_536), setupCommands(ACCOUNTS));
+    runAll(benchLoop(engine, store.journal, 65_536), orderCommands(TRADERS, 3, TRADERS));
+    note(`snapshot: ${ACCOUNTS} accounts, ${engine.seq} commands journaled in ${round(elapsedMs(t0), 0)} ms`);
+
+    // The in-thread way, for comparison: everything below stalls the loop.
+    t0 = nowNs();
+    engine.stateHash();
+    const hashMs = elapsedMs(t0);
+    t0 = nowNs();
+    takeSnapshot(engine);
+    const takeMs = elapsedMs(t0);
+    t0 = nowNs();
+    const inThread = store.writeSnapshot(engine);
+    const inThreadMs = elapsedMs(t0);
+
+    store.startBackground();
+    const loop = benchLoop(engine, store.journal);
+    runAll(loop, orderCommands(20 * TURN_COMMANDS, 4, TRADERS));
+    t0 = nowNs();
+    const cold = await store.snapshotInBackground(engine.seq); // first use: the worker builds its replica
+    const coldMs = elapsedMs(t0);
+    runAll(loop, orderCommands(20 * TURN_COMMANDS, 5, TRADERS));
+
+    // Baseline turn time, then the measured snapshot with turns running back to back.
+    const turn = (seed: number) => {
+      for (const c of orderCommands(TURN_COMMANDS, seed, TRADERS)) loop.submit(c);
+      loop.runTurn();
+    };
+    const baseline: number[] = [];
+    let baselineGapMs = 0;
+    let prev = nowNs();
+    for (let i = 0; i < 20; i++) {
+      const a = nowNs();
+      baselineGapMs = Math.max(baselineGapMs, Number(a - prev) / 1e6);
+      turn(100 + i);
+      prev = nowNs();
+      baseline.push(Number(prev - a) / 1e6);
+      await nextTick();
+    }
+    let done = false;
+    const start = nowNs();
+    const pending = store.snapshotInBackground(engine.seq).finally(() => {
+      done = true;
+    });
+    let maxGapMs = 0;
+    let maxTurnMs = 0;
+    let turns = 0;
+    let last = nowNs();
+    while (!done) {
+      const a = nowNs();
+      maxGapMs = Math.max(maxGapMs, Number(a - last) / 1e6);
+      turn(1_000 + turns++);
+      last = nowNs();
+      maxTurnMs = Math.max(maxTurnMs, Number(last - a) / 1e6);
+      await nextTick();
+    }
+    const warm = await pending;
+    const totalMs = elapsedMs(start);
+    const baseTurnMs = baseline.sort((x, y) => x - y)[baseline.length >> 1];
+    note(
+      `snapshot: in-thread ${round(inThreadMs, 0)} ms (takeSnapshot ${round(takeMs, 0)} = hash ${round(hashMs, 0)} + copy ~${round(takeMs - hashMs, 0)}), ` +
+        `${inThread.bytes} bytes; background: cold ${round(coldMs, 0)} ms, warm ${round(totalMs, 0)} ms ` +
+        `(catch-up ${round(warm.catchUpMs, 0)}, capture ${round(warm.captureMs, 0)}, write ${round(warm.writeMs, 0)}); ` +
+        `loop meanwhile: ${turns} turns, longest gap ${round(maxGapMs, 2)} ms (without a snapshot: ${round(baselineGapMs, 2)} ms), ` +
+        `longest turn ${round(maxTurnMs, 1)} ms (median without: ${round(baseTurnMs, 1)} ms)`,
+    );
+    report({
+      bench: 'snapshot.write_1m',
+      value: round(warm.captureMs + warm.writeMs, 1),
+      unit: 'ms',
+      capture_ms: round(warm.captureMs, 1),
+      file_write_ms: round(warm.writeMs, 1),
+      catch_up_ms: round(warm.catchUpMs, 1),
+      request_to_durable_ms: round(totalMs, 1),
+      cold_request_to_durable_ms: round(coldMs, 1),
+      cold_replayed_commands: cold.replayedCommands,
+      bytes: warm.bytes,
+      accounts: ACCOUNTS,
+      markets: MARKET_COUNT,
+    });
+    report({
+      bench: 'snapshot.stall_1m',
+      value: round(maxGapMs, 2),
+      unit: 'ms',
+      peer: 'in-thread writeSnapshot',
+      peer_value: round(inThreadMs, 1),
+      in_thread_take_snapshot_ms: round(takeMs, 1),
+      in_thread_state_hash_ms: round(hashMs, 1),
+      in_thread_copy_ms: round(takeMs - hashMs, 1),
+      baseline_max_gap_ms: round(baselineGapMs, 2),
+      turns_meanwhile: turns,
+      longest_turn_ms: round(maxTurnMs, 1),
+      baseline_turn_ms: round(baseTurnMs, 1),
+      accounts: ACCOUNTS,
+    });
+  } finally {
+    await store.close();
+    tmp.cleanup();
+  }
+}

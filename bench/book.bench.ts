@@ -33,6 +33,7 @@ import { OrderBook as PeerBook } from 'nodejs-order-book';
 import { OrderBook } from '../core/book/orderbook.ts';
 import { ASK, BID, NO_ORDER, type Side } from '../core/book/types.ts';
 import { UndoLog } from '../core/undo.ts';
+import { run as runEngineCrossing } from './engine-crossing.ts';
 
 type Report = (line: Record<string, unknown>) => void;
 
@@ -428,6 +429,8 @@ export async function run(report: Report, options: { only?: string | null } = {}
       report,
     );
   }
+  // Takers through the whole engine (book + vAMM): bench/engine-crossing.ts.
+  if (wants('book.crossing')) await runEngineCrossing(report, { only: 'book.crossing' });
   if (wants('book.crossing_structure')) {
     measure(
       'book.crossing_structure',

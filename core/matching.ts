@@ -149,7 +149,7 @@ function bookFill(s: EngineState, m: Market, t: Taker, makerId: number, qty: num
   enforceReduceOnly(s, m, maker);
   afterFill(s, m, maker, sign > 0);
   s.touch(maker);
-  refreshMark(s, m, ts);
+  // No mark refresh: the mark depends on the oracle and the curve, and a book fill moves neither.
   return null;
 }
 

@@ -98,6 +98,7 @@ export async function main(argv: string[]): Promise<void> {
     port,
     keys: new EngineKeyRegistry(engine),
     history: historySource(store.history),
+    tickIntervalMs: config.loop.idleTickMs,
   });
   log(`clearloop listening on http://${config.gateway.host}:${gateway.port} (WebSocket on the same port), journal ${path}`);
 

@@ -35,13 +35,16 @@ function ammLevels(m: Market, side: 'bids' | 'asks', count: number, stepE6: numb
   const start = ammQuote(m, buy ? 'buy' : 'sell');
   const tick = m.params.tickSize;
   let taken = 0;
+  // Level k is the slice of the curve between steps k−1 and k: it is shown at the price the slice
+  // starts at (the first level at the curve's own quote), with the base the slice holds.
   for (let k = 1; k <= count; k++) {
-    const raw = buy ? start * (1 + (k * stepE6) / RATIO_PRECISION) : start * (1 - (k * stepE6) / RATIO_PRECISION);
-    if (!(raw > 0)) break;
-    const price = buy ? Math.ceil(raw / tick) * tick : Math.floor(raw / tick) * tick;
+    const from = buy ? start * (1 + ((k - 1) * stepE6) / RATIO_PRECISION) : start * (1 - ((k - 1) * stepE6) / RATIO_PRECISION);
+    const to = buy ? start * (1 + (k * stepE6) / RATIO_PRECISION) : start * (1 - (k * stepE6) / RATIO_PRECISION);
+    if (!(to > 0)) break;
+    const price = buy ? Math.ceil(from / tick) * tick : Math.floor(from / tick) * tick;
     const curveTarget = buy
-      ? (price * RATIO_PRECISION) / (RATIO_PRECISION + spread)
-      : (price * RATIO_PRECISION) / (RATIO_PRECISION - spread);
+      ? (to * RATIO_PRECISION) / (RATIO_PRECISION + spread)
+      : (to * RATIO_PRECISION) / (RATIO_PRECISION - spread);
     const cumulative = baseToReachPrice(m, buy ? 'long' : 'short', curveTarget);
     const size = cumulative - taken;
     taken = cumulative;

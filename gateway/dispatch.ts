@@ -118,7 +118,7 @@ export class Dispatcher {
       case 'query':
         return this.whenSettled(r, id, () => this.query(req.op, params, key, id, r));
       case 'keys':
-        return this.keys(req.op, params, id, r);
+        return this.keys(req.op, params, id, r, key === null ? undefined : { keyId: key.keyId, nonce: req.nonce as number });
       default:
         return this.session(req.op, params, key, id, r);
     }
@@ -176,24 +176,33 @@ export class Dispatcher {
     else r.send({ id, ok: true, result: a });
   }
 
-  private keys(op: string, p: Record<string, unknown>, id: RequestId | null, r: Responder): void {
+  private keys(
+    op: string,
+    p: Record<string, unknown>,
+    id: RequestId | null,
+    r: Responder,
+    auth?: { keyId: string; nonce: number },
+  ): void {
     const keys = this.d.keys;
     if (isDurable(keys)) {
-      // Journaled: the reply comes after the turn that registers (or revokes) the key is durable.
-      if (op === 'revokeKey') return this.command({ type: 'revokeKey', keyId: p.keyId as string }, id, r);
+      // Journaled, with the admin's nonce (so a captured registration cannot be replayed after a
+      // restart to bring a revoked key back); the reply comes after the turn is durable.
+      if (op === 'revokeKey') {
+        const revoke: AuthedCommand = { type: 'revokeKey', keyId: p.keyId as string };
+        if (auth !== undefined) revoke.auth = auth;
+        return this.command(revoke, id, r);
+      }
       const material = (p.scheme === 'ed25519' ? p.publicKey : p.secret) as string | undefined;
-      return this.command(
-        {
-          type: 'registerKey',
-          keyId: p.keyId as string,
-          account: p.account as number,
-          roles: p.roles as string[],
-          scheme: p.scheme as 'ed25519' | 'hmac-sha256',
-          material: material ?? '',
-        },
-        id,
-        r,
-      );
+      const register: AuthedCommand = {
+        type: 'registerKey',
+        keyId: p.keyId as string,
+        account: p.account as number,
+        roles: p.roles as string[],
+        scheme: p.scheme as 'ed25519' | 'hmac-sha256',
+        material: material ?? '',
+      };
+      if (auth !== undefined) register.auth = auth;
+      return this.command(register, id, r);
     }
     if (op === 'revokeKey')
       return r.send({ id, ok: true, result: { keyId: p.keyId, revoked: keys.revoke(p.keyId as string) } });

@@ -1,0 +1,185 @@
+/**
+ * Typed calls over the SDK's GatewayClient for the ops the bots use. The
+ * SDK types only a few helpers (marketOrder, deposit, account, …); the rest
+ * go through `client.request(op, params)` with the shapes of
+ * docs/PROTOCOL.md, collected here so the bots read in the trade's words.
+ * Nothing here talks to the engine: every call is a WebSocket request.
+ */
+import type { CommandAck, GatewayClient } from '../gateway/sdk/index.ts';
+
+export type Side = 'buy' | 'sell';
+
+/** A market as the `markets` query returns it (params: the fields the bots read). */
+export interface MarketInfo {
+  market: number;
+  symbol: string;
+  status: 'active' | 'paused';
+  markPrice: number;
+  oraclePrice: number;
+  params: {
+    tickSize: number;
+    minOrderSize: number;
+    initialMarginE6: number;
+    maintenanceMarginE6: number;
+    liquidationPenaltyE6: number;
+    liquidatorShareE6: number;
+    takerFeeE6: number;
+    makerFeeE6: number;
+    oracleMaxJumpE6: number;
+    oracleMaxConfidenceE6: number;
+    liquidatorWindowTicks: number;
+    [name: string]: number;
+  };
+}
+
+export interface Ticker {
+  market: number;
+  symbol: string;
+  status: 'active' | 'paused';
+  markPrice: number;
+  /** Oracle (index) price; 0 before the first oracle update. */
+  indexPrice: number;
+  oracleConfidence: number;
+  lastFundingRateE6: number;
+  lastFundingTs: number;
+  nextFundingTs: number;
+  openInterestLong: number;
+  openInterestShort: number;
+  ts: number;
+}
+
+export interface PositionView {
+  market: number;
+  symbol: string;
+  base: number;
+  quoteEntry: number;
+  entryPrice: number;
+  markPrice: number;
+  unrealisedPnl: number;
+  unsettledPnl: number;
+  pendingFunding: number;
+  isolated: boolean;
+  isolatedCollateral: number;
+  /** Only in `positions` stream messages, once the position is flat. */
+  closed?: boolean;
+}
+
+export interface AccountView {
+  account: number;
+  collateral: number;
+  balances: { asset: number; symbol: string; amount: number }[];
+  equity: number;
+  initialRequirement: number;
+  maintenanceRequirement: number;
+  notional: number;
+  inLiquidation: boolean;
+  warned: boolean;
+  positions: PositionView[];
+}
+
+export interface Depth {
+  market: number;
+  levels: number;
+  bids: [number, number][];
+  asks: [number, number][];
+}
+
+export interface PlaceOrderParams {
+  market: number;
+  side: Side;
+  size: number;
+  price: number;
+  timeInForce?: 'GTC' | 'IOC' | 'FOK' | 'GTT';
+  expiryTs?: number;
+  postOnly?: boolean;
+  reduceOnly?: boolean;
+  clientId?: number;
+  selfTrade?: 'cancelMaker' | 'expireTaker' | 'expireBoth';
+}
+
+export type BatchOp =
+  | ({ type: 'placeOrder' } & PlaceOrderParams)
+  | { type: 'cancelOrder'; market: number; orderId?: number; clientId?: number }
+  | { type: 'cancelAll'; market?: number }
+  | { type: 'amendOrder'; market: number; orderId: number; price?: number; size?: number };
+
+export type Role = 'trader' | 'read-only' | 'liquidator' | 'oracle' | 'admin';
+
+/** An engine event as it arrives in an ack or a stream (only the fields the bots read are typed). */
+export interface EngineEvent {
+  type: string;
+  [field: string]: unknown;
+}
+
+/** Events of one type from a command's ack. */
+export function eventsOf<T = EngineEvent>(ack: CommandAck, type: string): T[] {
+  return ack.events.filter((e) => e.type === type) as T[];
+}
+
+/** The typed surface over one client. */
+export class Exchange {
+  constructor(readonly client: GatewayClient) {}
+
+  // Public queries.
+  markets(): Promise<MarketInfo[]> {
+    return this.client.request('markets', {});
+  }
+  ticker(market: number): Promise<Ticker> {
+    return this.client.request('ticker', { market });
+  }
+  depth(market: number, levels?: number): Promise<Depth> {
+    return this.client.request('depth', levels === undefined ? { market } : { market, levels });
+  }
+
+  // Private queries (the key's own account unless an admin names one).
+  account(account?: number): Promise<AccountView> {
+    return this.client.account(account) as Promise<unknown> as Promise<AccountView>;
+  }
+  positions(account?: number): Promise<PositionView[]> {
+    return this.client.positions(account) as Promise<unknown> as Promise<PositionView[]>;
+  }
+
+  // Trader.
+  marketOrder(p: { market: number; side: Side; size: number; worstPrice?: number; reduceOnly?: boolean }) {
+    return this.client.marketOrder(p);
+  }
+  placeOrder(p: PlaceOrderParams): Promise<CommandAck> {
+    return this.client.request('placeOrder', { ...p });
+  }
+  cancelAll(market?: number): Promise<CommandAck> {
+    return this.client.request('cancelAll', market === undefined ? {} : { market });
+  }
+  batch(ops: BatchOp[]): Promise<CommandAck> {
+    return this.client.request('batch', { ops });
+  }
+
+  // Liquidator.
+  liquidate(p: { account: number; market: number; size: number }): Promise<CommandAck> {
+    return this.client.request('liquidate', { ...p });
+  }
+
+  // Oracle feeder.
+  oracle(p: { market: number; source: number; price: number; confidence: number; publishTs: number }) {
+    return this.client.request<CommandAck>('oracle', { ...p });
+  }
+
+  // Admin.
+  async createAccount(): Promise<number> {
+    const ack = await this.client.request<CommandAck>('createAccount', {});
+    const created = eventsOf<{ account: number }>(ack, 'accountCreated')[0];
+    if (created === undefined) throw new Error('createAccount: the ack holds no accountCreated event');
+    return created.account;
+  }
+  deposit(account: number, amount: number, asset?: number): Promise<CommandAck> {
+    return this.client.deposit(asset === undefined ? { account, amount } : { account, amount, asset });
+  }
+  registerKey(p: { keyId: string; account: number; roles: Role[]; publicKeyHex: string }): Promise<CommandAck> {
+    return this.client.request('registerKey', {
+      keyId: p.keyId,
+      account: p.account,
+      roles: p.roles,
+      scheme: 'ed25519',
+      publicKey: p.publicKeyHex,
+    });
+  }
+}

@@ -19,11 +19,12 @@ import { Loop } from '../core/loop.ts';
 import { EngineKeyRegistry } from '../gateway/auth/engine-keys.ts';
 import { CommitFeed } from '../gateway/commit-feed.ts';
 import { startGateway } from '../gateway/server.ts';
-import { SnapshotPolicy } from '../persistence/snapshot-policy.ts';
 import { historySource } from '../persistence/history-source.ts';
+import { SnapshotPolicy } from '../persistence/snapshot-policy.ts';
 import { openStore } from '../persistence/store.ts';
 import { type Config, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
 import { OracleSim } from './oracle-sim.ts';
+import { PortfolioRunner } from './portfolio-runner.ts';
 
 const ADMIN_ROLES = ['admin', 'trader', 'read-only', 'liquidator', 'oracle'];
 
@@ -35,7 +36,13 @@ function log(line: string): void {
 function genesis(config: Config, adminPublicKeyHex: string): Command[] {
   const out: Command[] = [];
   config.markets.forEach((m) => {
-    out.push({ type: 'createMarket', symbol: m.symbol, initialPrice: m.initialPrice, baseReserve: m.baseReserve, params: m.params });
+    out.push({
+      type: 'createMarket',
+      symbol: m.symbol,
+      initialPrice: m.initialPrice,
+      baseReserve: m.baseReserve,
+      params: m.params,
+    });
   });
   for (const a of config.assets) {
     out.push({
@@ -48,7 +55,14 @@ function genesis(config: Config, adminPublicKeyHex: string): Command[] {
   }
   if (config.insuranceFund > 0) out.push({ type: 'insuranceDeposit', amount: config.insuranceFund });
   out.push({ type: 'createAccount' });
-  out.push({ type: 'registerKey', keyId: 'admin', account: 0, roles: ADMIN_ROLES, scheme: 'ed25519', material: adminPublicKeyHex });
+  out.push({
+    type: 'registerKey',
+    keyId: 'admin',
+    account: 0,
+    roles: ADMIN_ROLES,
+    scheme: 'ed25519',
+    material: adminPublicKeyHex,
+  });
   return out;
 }
 
@@ -56,9 +70,13 @@ function adminKey(path: string): string {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('hex');
-  writeFileSync(path, `${JSON.stringify({ keyId: 'admin', account: 0, publicKey: raw, privateKeyPkcs8: pkcs8 }, null, 2)}\n`, {
-    mode: 0o600,
-  });
+  writeFileSync(
+    path,
+    `${JSON.stringify({ keyId: 'admin', account: 0, publicKey: raw, privateKeyPkcs8: pkcs8 }, null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
   return raw;
 }
 
@@ -86,7 +104,9 @@ export async function main(argv: string[]): Promise<void> {
     const pub = adminKey(keyPath);
     for (const c of genesis(config, pub)) loop.submit(c);
     loop.drain();
-    log(`genesis: ${engine.markets.length} markets, ${engine.assets.length - 1} collateral assets; admin key in ${keyPath}`);
+    log(
+      `genesis: ${engine.markets.length} markets, ${engine.assets.length - 1} collateral assets; admin key in ${keyPath}`,
+    );
   }
 
   store.startBackground();
@@ -100,7 +120,9 @@ export async function main(argv: string[]): Promise<void> {
     history: historySource(store.history),
     tickIntervalMs: config.loop.idleTickMs,
   });
-  log(`clearloop listening on http://${config.gateway.host}:${gateway.port} (WebSocket on the same port), journal ${path}`);
+  log(
+    `clearloop listening on http://${config.gateway.host}:${gateway.port} (WebSocket on the same port), journal ${path}`,
+  );
 
   const timers: NodeJS.Timeout[] = [];
   if (config.oracle.simulated) {
@@ -122,11 +144,27 @@ export async function main(argv: string[]): Promise<void> {
   );
   timers.push(
     setInterval(() => {
-      policy.tick(engine.seq, clock(), (seq) => store.snapshotInBackground(seq), clock)?.catch((err) => {
-        log(`snapshot failed: ${(err as Error).message}`);
-      });
+      policy
+        .tick(engine.seq, clock(), (seq) => store.snapshotInBackground(seq), clock)
+        ?.catch((err) => {
+          log(`snapshot failed: ${(err as Error).message}`);
+        });
     }, 1_000),
   );
+
+  // Portfolio margin: the pool recomputes every portfolio account between turns and rebuilds the
+  // scenario sets from sampled oracle prices; results come back as journaled commands.
+  const portfolio = new PortfolioRunner({
+    engine,
+    loop,
+    clock: {
+      now: clock,
+      setTimeout: (f, ms) => setTimeout(f, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    },
+    options: { threads: 1, timeoutMs: 5_000, recomputeEveryMs: 1_000, horizonMs: 60_000, rebuildEveryMs: 300_000 },
+  });
+  timers.push(setInterval(() => portfolio.afterTurn(), 250));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -135,6 +173,7 @@ export async function main(argv: string[]): Promise<void> {
     log(`${signal}: stopping`);
     for (const t of timers) clearInterval(t);
     await gateway.close();
+    await portfolio.close();
     loop.drain();
     const written = store.writeSnapshot(engine);
     log(`snapshot at seq ${written.seq} written; journal closed`);
@@ -149,7 +188,9 @@ export type { Engine };
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
   main(process.argv.slice(2)).catch((err) => {
-    process.stderr.write(`clearloop failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `clearloop failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   });
 }

@@ -61,6 +61,54 @@ export interface SetMarginMode {
   market: number;
   isolated: boolean;
 }
+/** The margin mode of the account's cross pool (core/portfolio/mode.ts); isolated positions stay isolated. */
+export interface SetAccountMarginMode {
+  type: 'setAccountMarginMode';
+  account: number;
+  mode: 'cross' | 'portfolio';
+}
+/**
+ * Install a portfolio-margin scenario set (core/portfolio/scenario-command.ts):
+ * the fields of a ScenarioSet, its arrays as plain numbers. Journaled, so
+ * replay installs the same set without the pool.
+ */
+export interface ScenarioSetCommand {
+  type: 'scenarioSet';
+  /** Must be above the version in force. */
+  version: number;
+  /** Must equal the engine's market count. */
+  markets: number;
+  gridCount: number;
+  historicalCount: number;
+  tailCount: number;
+  measure: 'es' | 'var';
+  /** (gridCount + historicalCount) × markets simple returns, scenario-major. */
+  scenarios: number[];
+  weights: number[];
+  volatilities: number[];
+  /** markets × markets, row-major. */
+  correlations: number[];
+  ranges: number[];
+}
+/** The pool's portfolio charges for the positions as of command `seqUsed` (core/portfolio/charges.ts). */
+export interface PortfolioMarginCommand {
+  type: 'portfolioMargin';
+  /** Scenario-set version the charges were computed over; must be the one in force. */
+  version: number;
+  seqUsed: number;
+  tsUsed: number;
+  /** Strictly increasing account ids. */
+  accounts: number[];
+  /** ⌈scenario charge⌉ per account, non-negative integer quote units. */
+  charges: number[];
+}
+/** Admin: portfolio-margin parameters (core/portfolio/params.ts); fields left out keep their values. */
+export interface SetPortfolioParams {
+  type: 'setPortfolioParams';
+  floorE6?: number;
+  maxChargeAgeMs?: number;
+  initialMultiplierE6?: number;
+}
 export interface TransferIsolated {
   type: 'transferIsolated';
   account: number;
@@ -223,6 +271,10 @@ export type Command =
   | Deposit
   | Withdraw
   | SetMarginMode
+  | SetAccountMarginMode
+  | ScenarioSetCommand
+  | PortfolioMarginCommand
+  | SetPortfolioParams
   | TransferIsolated
   | Liquidate
   | PlaceOrder

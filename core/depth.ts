@@ -38,7 +38,9 @@ function ammLevels(m: Market, side: 'bids' | 'asks', count: number, stepE6: numb
   // Level k is the slice of the curve between steps k−1 and k: it is shown at the price the slice
   // starts at (the first level at the curve's own quote), with the base the slice holds.
   for (let k = 1; k <= count; k++) {
-    const from = buy ? start * (1 + ((k - 1) * stepE6) / RATIO_PRECISION) : start * (1 - ((k - 1) * stepE6) / RATIO_PRECISION);
+    const from = buy
+      ? start * (1 + ((k - 1) * stepE6) / RATIO_PRECISION)
+      : start * (1 - ((k - 1) * stepE6) / RATIO_PRECISION);
     const to = buy ? start * (1 + (k * stepE6) / RATIO_PRECISION) : start * (1 - (k * stepE6) / RATIO_PRECISION);
     if (!(to > 0)) break;
     const price = buy ? Math.ceil(from / tick) * tick : Math.floor(from / tick) * tick;

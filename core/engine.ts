@@ -23,6 +23,10 @@ import { refreshAccount, refreshMarket } from './margin/thresholds.ts';
 import type { Market } from './market.ts';
 import { applyOracleUpdate } from './oracle.ts';
 import { amendOrder, batch, cancelAll, cancelAllInMarket, cancelOrder, placeOrder } from './orders.ts';
+import { setPortfolioParams } from './portfolio/admin.ts';
+import { applyPortfolioCharges } from './portfolio/charges.ts';
+import { setAccountMarginMode } from './portfolio/mode.ts';
+import { applyScenarioSet } from './portfolio/scenario-command.ts';
 import { settleFunding, settlePnl } from './settle.ts';
 import { EngineState } from './state.ts';
 import { rebuildCaches, tick } from './tick.ts';
@@ -132,6 +136,7 @@ export class Engine extends EngineState {
         const account = this.accounts.count;
         this.reserveAccounts(account + 1);
         this.undo.set(this.accounts, 'count', account + 1);
+        this.undo.at(this.accounts.portfolioCharge, account, Number.NaN); // no charge (portfolio/row.ts)
         this.events.push({ type: 'accountCreated', account });
         return null;
       }
@@ -154,6 +159,14 @@ export class Engine extends EngineState {
       case 'liquidateCollateral':
         if (!this.accounts.exists(cmd.liquidator)) return reject('UNKNOWN_ACCOUNT', `liquidator ${cmd.liquidator}`);
         return liquidateCollateral(this, cmd, ts);
+      case 'setAccountMarginMode':
+        return setAccountMarginMode(this, cmd);
+      case 'scenarioSet':
+        return applyScenarioSet(this, cmd);
+      case 'portfolioMargin':
+        return applyPortfolioCharges(this, cmd);
+      case 'setPortfolioParams':
+        return setPortfolioParams(this, cmd);
       case 'registerKey':
         return registerKey(this, cmd);
       case 'revokeKey':

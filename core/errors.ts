@@ -10,6 +10,8 @@ export const ErrorCodes = {
   BAD_PRICE: 'a price is not a positive safe integer',
   OUT_OF_RANGE: 'a value, or a result computed from it, would leave the safe-integer range',
   INVALID_PARAMS: 'a market parameter is missing or outside its allowed range',
+  BAD_SCENARIOS: 'the scenario set is malformed or does not cover the engine’s markets',
+  SCENARIO_VERSION: 'the scenario-set version is not the one this command needs',
   // Keys and nonces
   UNKNOWN_KEY: 'no active API key has this id',
   DUPLICATE_KEY: 'an active API key has this id already',
@@ -54,6 +56,7 @@ export const ErrorCodes = {
   POSITION_OPEN: 'the position must be closed first',
   NOT_ISOLATED: 'the position is not isolated',
   IN_LIQUIDATION: 'the account is being liquidated: it may only reduce risk',
+  MODE_SWITCH_MARGIN: 'the account would not meet initial margin in the margin mode it asks for',
   // Liquidation
   ACCOUNT_HEALTHY: 'the account meets maintenance margin and cannot be liquidated',
   NOTHING_TO_LIQUIDATE: 'the account has no position in this market',

@@ -6,6 +6,7 @@
 import type { Side, TimeInForce, Trigger } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import type { MarketParams } from './params.ts';
+import type { FallbackReason } from './risk/freshness.ts';
 
 export type Liquidity = 'amm' | 'book';
 export type CancelReason =
@@ -30,6 +31,27 @@ export type Event =
   | { type: 'deposited'; account: number; asset: number; amount: number; balance: number }
   | { type: 'withdrawn'; account: number; asset: number; amount: number; balance: number }
   | { type: 'marginModeSet'; account: number; market: number; isolated: boolean }
+  | { type: 'accountMarginModeSet'; account: number; mode: 'cross' | 'portfolio' }
+  | {
+      type: 'scenarioSetInstalled';
+      version: number;
+      markets: number;
+      gridCount: number;
+      historicalCount: number;
+      tailCount: number;
+    }
+  | {
+      type: 'portfolioCharges';
+      version: number;
+      seqUsed: number;
+      tsUsed: number;
+      /** Accounts whose charge was replaced; the others changed since seqUsed or hold a fresher one. */
+      applied: number;
+      skipped: number;
+    }
+  /** The tick saw a portfolio account's requirement source flip: to cross margin (active) or back. */
+  | { type: 'portfolioFallback'; account: number; active: boolean; reason: FallbackReason | null }
+  | { type: 'portfolioParamsSet'; floorE6: number; maxChargeAgeMs: number; initialMultiplierE6: number }
   | { type: 'isolatedTransfer'; account: number; market: number; amount: number; isolatedCollateral: number }
   | { type: 'marginRatios'; market: number; initialE6: number; maintenanceE6: number; maintenanceTargetE6: number }
   | { type: 'marginWarning'; account: number; market: number; equity: number; maintenance: number }

@@ -3,12 +3,16 @@
  * asset, the insurance fund's deposits, margin mode per position and
  * transfers between cross collateral and an isolated position. Every
  * transfer debits one ledger and credits another by the same integer.
+ * A portfolio account's withdrawal is checked by the portfolio requirement,
+ * exactly (portfolio/check.ts).
  */
 import type { Deposit, SetMarginMode, TransferIsolated, Withdraw } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
-import { crossHealth, isolatedHealth, meetsInitialLossesOnly } from './margin/health.ts';
+import { isolatedHealth, meetsInitialLossesOnly } from './margin/health.ts';
 import type { Market } from './market.ts';
 import { checkOracleForMargin } from './oracle.ts';
+import { crossPoolMeetsInitial } from './portfolio/check.ts';
+import { collateralChanged } from './portfolio/row.ts';
 import { settleAccount, settleFunding, settlePnl } from './settle.ts';
 import type { EngineState } from './state.ts';
 
@@ -30,8 +34,10 @@ export function deposit(s: EngineState, cmd: Deposit): Rejection | null {
     return reject('OUT_OF_RANGE', 'the balance would exceed the safe range');
   }
   u.at(col, a, next);
-  if (asset !== 0) u.set(info, 'deposits', info.deposits + cmd.amount);
-  else {
+  if (asset !== 0) {
+    u.set(info, 'deposits', info.deposits + cmd.amount);
+    collateralChanged(s, a, asset, cmd.amount);
+  } else {
     u.set(s, 'totalDeposits', s.totalDeposits + cmd.amount);
     // New USDC pays any debt the cross account owes a PnL pool first.
     for (const m of s.markets) {
@@ -73,9 +79,11 @@ export function withdraw(s: EngineState, cmd: Withdraw, ts: number): Rejection |
   if (stale !== null) return stale;
   const info = s.assets[asset];
   u.at(col, a, col[a] - cmd.amount);
-  if (asset !== 0) u.set(info, 'withdrawals', info.withdrawals + cmd.amount);
-  else u.set(s, 'totalWithdrawals', s.totalWithdrawals + cmd.amount);
-  if (!meetsInitialLossesOnly(crossHealth(s, a))) return reject('INSUFFICIENT_MARGIN');
+  if (asset !== 0) {
+    u.set(info, 'withdrawals', info.withdrawals + cmd.amount);
+    collateralChanged(s, a, asset, -cmd.amount);
+  } else u.set(s, 'totalWithdrawals', s.totalWithdrawals + cmd.amount);
+  if (!crossPoolMeetsInitial(s, a, true)) return reject('INSUFFICIENT_MARGIN');
   s.touch(a);
   s.events.push({ type: 'withdrawn', account: a, asset, amount: cmd.amount, balance: col[a] });
   return null;
@@ -114,8 +122,7 @@ export function transferIsolated(s: EngineState, m: Market, cmd: TransferIsolate
     u.at(iso, a, iso[a] + cmd.amount);
     const stale = checkCrossOracles(s, a, ts);
     if (stale !== null) return stale;
-    if (!meetsInitialLossesOnly(crossHealth(s, a)))
-      return reject('INSUFFICIENT_MARGIN', 'cross account after the transfer');
+    if (!crossPoolMeetsInitial(s, a, true)) return reject('INSUFFICIENT_MARGIN', 'cross account after the transfer');
   } else {
     const out = -cmd.amount;
     if (iso[a] < out) return reject('INSUFFICIENT_COLLATERAL', `isolated collateral ${iso[a]} < ${out}`);

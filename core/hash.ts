@@ -10,6 +10,7 @@ import { writeBookState } from './book-state.ts';
 import { sortedKeys } from './keys.ts';
 import { POSITION_COLUMNS } from './market.ts';
 import { MARKET_PARAM_NAMES } from './params.ts';
+import { hashPortfolio } from './portfolio/persist.ts';
 import type { EngineState } from './state.ts';
 
 function bytes(a: Float64Array, n: number): Uint8Array {
@@ -46,6 +47,7 @@ export function stateHash(s: EngineState): string {
     h.update(bytes(s.accounts.balances[i], n));
   }
   h.update(JSON.stringify(sortedKeys(s)));
+  hashPortfolio(s, h);
   for (const m of s.markets) {
     h.update(m.symbol);
     h.update(bytes(m.f, m.f.length));

@@ -33,6 +33,8 @@ import {
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { checkOracleForMargin } from './oracle.ts';
+import { crossPoolMeetsInitial, meetsPortfolioInitial } from './portfolio/check.ts';
+import { collateralChanged, refreshCharge } from './portfolio/row.ts';
 import { applyFill } from './position.ts';
 import { settleAccount, settleFunding, settlePnl } from './settle.ts';
 import type { EngineState } from './state.ts';
@@ -151,6 +153,8 @@ export function takeover(s: EngineState, m: Market, cmd: Liquidate, ts: number):
   const stale = checkOracleForMargin(m, ts);
   if (stale !== null) return stale;
   settleFunding(s, m, a);
+  // A portfolio account is liquidated on its exact charge, never on a stored bound.
+  if (s.accounts.portfolio[a] === 1 && pos.isolated[a] !== 1) refreshCharge(s, a);
   const h = healthFor(s, m, a);
   if (!belowMaintenance(h)) return reject('ACCOUNT_HEALTHY', `account ${a}`);
   const size = Math.min(cmd.size, closeSize(m, a, h));
@@ -165,7 +169,11 @@ export function takeover(s: EngineState, m: Market, cmd: Liquidate, ts: number):
   settlePnl(s, m, a);
   settlePnl(s, m, l);
   const [penalty, reward, insuranceShare] = chargePenalty(s, m, a, size, l);
-  if (!meetsInitial(healthFor(s, m, l))) return reject('LIQUIDATOR_MARGIN', `liquidator ${l}`);
+  const liquidatorMet =
+    s.accounts.portfolio[l] === 1 && pos.isolated[l] !== 1
+      ? meetsPortfolioInitial(s, l, false)
+      : meetsInitial(healthFor(s, m, l));
+  if (!liquidatorMet) return reject('LIQUIDATOR_MARGIN', `liquidator ${l}`);
   s.touch(a);
   s.touch(l);
   s.events.push({
@@ -288,8 +296,10 @@ export function liquidateCollateral(s: EngineState, cmd: LiquidateCollateral, ts
   u.at(bal, l, bal[l] + units);
   u.at(bal, a, bal[a] - units);
   u.at(col, a, col[a] + usdc);
+  collateralChanged(s, l, cmd.asset, units);
+  collateralChanged(s, a, cmd.asset, -units);
   settleAccount(s, a);
-  if (!meetsInitial(crossHealth(s, l))) return reject('LIQUIDATOR_MARGIN', `liquidator ${l}`);
+  if (!crossPoolMeetsInitial(s, l, false)) return reject('LIQUIDATOR_MARGIN', `liquidator ${l}`);
   s.touch(a);
   s.touch(l);
   s.events.push({ type: 'collateralLiquidated', account: a, asset: cmd.asset, units, usdc, liquidator: l });
@@ -315,6 +325,7 @@ function sellCollateralToInsurance(s: EngineState, account: number): void {
     const usdc = Math.floor((units * price) / BASE_PRECISION);
     if (usdc <= 0) continue;
     u.at(balances[i], account, held - units);
+    collateralChanged(s, account, i, -units);
     u.set(asset, 'insuranceHoldings', asset.insuranceHoldings + units);
     u.set(s, 'insuranceFund', s.insuranceFund - usdc);
     u.at(s.accounts.collateral, account, s.accounts.collateral[account] + usdc);

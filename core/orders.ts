@@ -16,6 +16,7 @@ import { healthFor, meetsInitial } from './margin/health.ts';
 import { MARKET_PAUSED, type Market, type TriggerOrder } from './market.ts';
 import { ammQuote, take } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
+import { portfolioOrderCheck } from './portfolio/check.ts';
 import { settleFunding } from './settle.ts';
 import type { EngineState } from './state.ts';
 
@@ -242,6 +243,7 @@ export function execute(s: EngineState, m: Market, id: number, cmd: PlaceOrder, 
     expired = r.expired;
   }
   let remaining = size - filled;
+  let rests = false;
   if (tif === 'FOK' && remaining > 0) return reject('FOK_NOT_FILLED', `${filled} of ${size} filled`);
   if (remaining > 0 && cmd.reduceOnly === true) {
     const b = pos.base[a];
@@ -271,6 +273,7 @@ export function execute(s: EngineState, m: Market, id: number, cmd: PlaceOrder, 
       clientId: cmd.clientId ?? NO_CLIENT_ID,
     });
     if (code !== 'OK') return bookReject(code);
+    rests = true;
     const open = cmd.side === 'buy' ? pos.openBids : pos.openAsks;
     s.undo.at(open, a, open[a] + remaining);
     if (cmd.reduceOnly === true) s.undo.at(pos.reduceOnlyOrders, a, pos.reduceOnlyOrders[a] + 1);
@@ -280,7 +283,12 @@ export function execute(s: EngineState, m: Market, id: number, cmd: PlaceOrder, 
     }
     s.events.push({ type: 'orderRested', account: a, market: m.id, orderId: id, price: limit, size: remaining });
   }
-  if (!reducing && cmd.reduceOnly !== true && !meetsInitial(healthFor(s, m, a))) return reject('INSUFFICIENT_MARGIN');
+  if (s.accounts.portfolio[a] === 1 && pos.isolated[a] !== 1) {
+    const bad = portfolioOrderCheck(s, m, a, b0, reducing || cmd.reduceOnly === true, rests && cmd.reduceOnly !== true);
+    if (bad !== null) return bad;
+  } else if (!reducing && cmd.reduceOnly !== true && !meetsInitial(healthFor(s, m, a))) {
+    return reject('INSUFFICIENT_MARGIN');
+  }
   s.touch(a);
   return null;
 }
@@ -389,7 +397,13 @@ export function amendOrder(s: EngineState, m: Market, cmd: AmendOrder): Rejectio
   s.undo.at(open, cmd.account, open[cmd.account] + size - o.size);
   const priorityKept = price === o.price && size <= o.size;
   s.events.push({ type: 'orderAmended', account: cmd.account, market: m.id, orderId: id, price, size, priorityKept });
-  if (size > o.size && !meetsInitial(healthFor(s, m, cmd.account))) return reject('INSUFFICIENT_MARGIN');
+  if (size > o.size) {
+    const a = cmd.account;
+    if (s.accounts.portfolio[a] === 1 && m.positions.isolated[a] !== 1) {
+      const bad = portfolioOrderCheck(s, m, a, m.positions.base[a], false, true);
+      if (bad !== null) return bad;
+    } else if (!meetsInitial(healthFor(s, m, a))) return reject('INSUFFICIENT_MARGIN');
+  }
   s.touch(cmd.account);
   return null;
 }

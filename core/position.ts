@@ -4,11 +4,13 @@
  * Reducing a position releases the matching share of the entry and realises
  * the difference into the position's unsettled PnL; the split of one fill's
  * quote between the closing and the opening part is exact (the two parts sum
- * to the fill), so no unit is created or lost.
+ * to the fill), so no unit is created or lost. This is the one place a base
+ * changes, so it also records the change for portfolio margin (portfolio/row.ts).
  */
 import { safe } from './errors.ts';
 import type { Market } from './market.ts';
 import { MF } from './market.ts';
+import { portfolioRowChanged } from './portfolio/row.ts';
 import { sideIndex } from './settle.ts';
 import type { EngineState } from './state.ts';
 
@@ -48,5 +50,8 @@ export function applyFill(s: EngineState, m: Market, account: number, deltaBase:
   if (b1 === 0 && q1 !== 0) realised += q1; // rounding residue of a closed position is realised, never stranded
   if (b1 !== 0 && (b0 === 0 || b0 > 0 !== b1 > 0)) u.at(pos.fundingIndex, account, sideIndex(m, b1));
   if (realised !== 0) u.at(pos.pnl, account, safe(pos.pnl[account] + realised, 'unsettled pnl'));
+  if (s.accounts.portfolio[account] === 1 && pos.isolated[account] !== 1) {
+    portfolioRowChanged(s, account, m.id, deltaBase, m.markPrice);
+  }
   return realised;
 }

@@ -15,8 +15,10 @@ import { type ApiKey, sortedKeys } from './keys.ts';
 import { MARKET_FIELD_COUNT, Market, POSITION_COLUMNS, type TriggerOrder } from './market.ts';
 import { rebuildGttIndex } from './orders.ts';
 import type { MarketParams } from './params.ts';
+import { type PortfolioSnapshot, portfolioSnapshot, restorePortfolio } from './portfolio/persist.ts';
 
-export const SNAPSHOT_FORMAT_VERSION = 1;
+/** 2: portfolio margin (account columns, the scenario set and parameters). */
+export const SNAPSHOT_FORMAT_VERSION = 2;
 
 export interface MarketSnapshot {
   symbol: string;
@@ -45,9 +47,12 @@ export interface EngineSnapshot {
   /** Collateral assets after USDC (asset 1, 2, …). */
   assets: CollateralAsset[];
   markets: MarketSnapshot[];
+  /** Portfolio-margin parameters and the scenario set in force. */
+  portfolio: PortfolioSnapshot;
   /**
-   * Named columns, each `accountCount` long: the account columns (`collateral`,
-   * `liquidationSince`, `warned`), `asset<i>` balances, then `m<id>.<column>`.
+   * Named columns, each `accountCount` long: the account columns (ACCOUNT_COLUMNS:
+   * `collateral`, `liquidationSince`, `warned`, the portfolio columns), `asset<i>`
+   * balances, then `m<id>.<column>`.
    */
   columns: Map<string, Float64Array>;
 }
@@ -82,6 +87,7 @@ export function takeSnapshot(e: Engine): EngineSnapshot {
     apiKeys: sortedKeys(e).map((k) => ({ ...k })),
     assets: e.assets.slice(1).map((a) => ({ ...a })),
     markets,
+    portfolio: portfolioSnapshot(e),
     columns,
   };
 }
@@ -103,6 +109,7 @@ export function restoreEngine(s: EngineSnapshot): Engine {
   e.tickCount = s.tickCount;
   e.nextOrderId = s.nextOrderId;
   for (const k of s.apiKeys) e.apiKeys.set(k.keyId, { ...k });
+  restorePortfolio(e, s.portfolio);
   e.insuranceFund = s.insuranceFund;
   e.totalDeposits = s.totalDeposits;
   e.totalWithdrawals = s.totalWithdrawals;

@@ -9,6 +9,7 @@ import type { OrderBookApi } from './book/types.ts';
 import type { Event } from './events.ts';
 import type { ApiKey } from './keys.ts';
 import type { Market } from './market.ts';
+import { PortfolioState } from './portfolio/state.ts';
 import { UndoLog } from './undo.ts';
 
 export const MAX_MARKETS = 64;
@@ -30,6 +31,8 @@ export class EngineState {
   tickCount = 0;
   /** API keys and their nonce high-water marks (core/keys.ts). */
   readonly apiKeys = new Map<string, ApiKey>();
+  /** Portfolio margin: the scenario set in force, its parameters, derived caches (portfolio/state.ts). */
+  readonly portfolio = new PortfolioState();
   /** The id the next order gets (orders of every market share one sequence). */
   nextOrderId = 1;
   /** Seq of the last applied command and its time; metadata, not part of the state hash. */

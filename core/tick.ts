@@ -14,6 +14,10 @@
  *      liquidation; once its liquidator window has passed, the backstop
  *      closes what is needed on the vAMM; bankruptcy is resolved.
  *   5. Accounts near maintenance get one private warning per episode.
+ * Portfolio accounts (core/portfolio/) are complex: checked exactly. Before
+ * the passes the tick announces every flip of their requirement source
+ * (portfolioFallback), and one found below maintenance (or near it) on a
+ * stored charge has its exact charge computed before anything is decided.
  */
 import { curvePriceE6 } from '../vamm/curve.ts';
 import { RATIO_PRECISION } from '../vamm/precision.ts';
@@ -25,6 +29,11 @@ import { MARKET_ACTIVE, type Market, MF } from './market.ts';
 import { ammFillsCrossedOrders } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
 import { expireOrders } from './orders.ts';
+import { backstopPortfolio } from './portfolio/backstop.ts';
+import { announceFallbacks } from './portfolio/fallback.ts';
+import { fallbackOf } from './portfolio/requirement.ts';
+import { refreshCharge } from './portfolio/row.ts';
+import { rebuildPortfolio } from './portfolio/state.ts';
 import type { EngineState } from './state.ts';
 import { evaluateTriggers } from './triggers.ts';
 
@@ -32,6 +41,7 @@ import { evaluateTriggers } from './triggers.ts';
 const MAX_BACKSTOP_STEPS = 16;
 
 export function rebuildCaches(s: EngineState): void {
+  rebuildPortfolio(s);
   refreshAll(s);
   s.watchedAccounts.clear();
   const acc = s.accounts;
@@ -142,7 +152,11 @@ function ratioOf(h: Health): number {
 
 /** Worst distressed unit of an account, or null when every unit meets maintenance. */
 function evaluate(s: EngineState, a: number): Distressed | null {
-  const cross = crossHealth(s, a);
+  let cross = crossHealth(s, a);
+  // A portfolio account below maintenance on a stored charge is priced exactly before anything is decided.
+  if (s.accounts.portfolio[a] === 1 && belowMaintenance(cross) && refreshCharge(s, a) !== null) {
+    cross = crossHealth(s, a);
+  }
   let ratio = Number.POSITIVE_INFINITY;
   const crossBelow = belowMaintenance(cross);
   if (crossBelow) ratio = ratioOf(cross);
@@ -172,6 +186,7 @@ export function tick(s: EngineState, ts: number): null {
     if (m.status === MARKET_ACTIVE && checkOracleForTrade(m, ts) === null) ammFillsCrossedOrders(s, m, ts);
     if (m.status === MARKET_ACTIVE) evaluateTriggers(s, m, ts);
   }
+  announceFallbacks(s);
   for (let pass = 0; pass < MAX_LIQUIDATION_PASSES; pass++) {
     const distressed: Distressed[] = [];
     for (const a of collectCandidates(s, pass === 0)) {
@@ -201,8 +216,12 @@ function settleWatch(s: EngineState, a: number): void {
   }
   // Warning: any unit within the warning buffer of maintenance.
   let near: { market: number; h: Health } | null = null;
-  const cross = crossHealth(s, a);
-  if (isNear(cross, crossWarningBufferE6(s, a))) near = { market: -1, h: cross };
+  const buffer = crossWarningBufferE6(s, a);
+  let cross = crossHealth(s, a);
+  if (s.accounts.portfolio[a] === 1 && isNear(cross, buffer) && refreshCharge(s, a) !== null) {
+    cross = crossHealth(s, a); // priced exactly before a warning goes out
+  }
+  if (isNear(cross, buffer)) near = { market: -1, h: cross };
   for (const m of s.markets) {
     if (near !== null) break;
     if (m.positions.isolated[a] !== 1 || m.positions.base[a] === 0) continue;
@@ -300,6 +319,12 @@ function minWindow(s: EngineState, a: number): number {
 }
 
 function backstopCross(s: EngineState, a: number, ts: number, start: Health): void {
+  if (s.accounts.portfolio[a] === 1 && fallbackOf(s, a) === null) {
+    // Portfolio margin: every leg by the same fraction, so the hedge is kept (portfolio/backstop.ts).
+    const r = backstopPortfolio(s, a, ts, start, MAX_BACKSTOP_STEPS);
+    resolveBankruptcy(s, a, null, r.last, r.lastWasLong);
+    return;
+  }
   let h = start;
   let last: Market | null = null;
   let lastWasLong = false;

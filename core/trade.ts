@@ -10,6 +10,7 @@ import { healthFor, meetsInitial } from './margin/health.ts';
 import { MARKET_PAUSED, type Market } from './market.ts';
 import { take } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
+import { portfolioOrderCheck } from './portfolio/check.ts';
 import { settleFunding } from './settle.ts';
 import type { EngineState } from './state.ts';
 
@@ -40,6 +41,7 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
   );
   if ('code' in r) return r;
   if (r.filled === 0 && !r.expired) return reject('WORST_PRICE', `nothing fills within ${worst}`);
+  if (s.accounts.portfolio[a] === 1 && pos.isolated[a] !== 1) return portfolioOrderCheck(s, m, a, b0, reducing, false);
   if (!reducing && !meetsInitial(healthFor(s, m, a))) return reject('INSUFFICIENT_MARGIN');
   return null;
 }

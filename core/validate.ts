@@ -7,6 +7,7 @@
 import type { Command, MarketOrder, PlaceOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
 import { checkKeyShape } from './keys.ts';
+import { checkPortfolioMarginShape, checkScenarioSetShape, checkSetAccountMarginMode } from './portfolio/validate.ts';
 
 export function isSafeId(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -26,6 +27,10 @@ const ID_FIELDS: Record<string, readonly string[]> = {
   deposit: ['account'],
   withdraw: ['account'],
   setMarginMode: ['account', 'market'],
+  setAccountMarginMode: ['account'],
+  scenarioSet: [],
+  portfolioMargin: [],
+  setPortfolioParams: [],
   transferIsolated: ['account', 'market'],
   liquidate: ['liquidator', 'account', 'market'],
   tick: [],
@@ -93,6 +98,12 @@ export function checkShape(cmd: unknown): Rejection | null {
       return isPositiveAmount(x.nonce) ? null : reject('BAD_COMMAND', 'nonce must be a positive integer');
     case 'setMarginMode':
       return typeof x.isolated === 'boolean' ? null : reject('BAD_COMMAND', 'isolated must be a boolean');
+    case 'setAccountMarginMode':
+      return checkSetAccountMarginMode(x);
+    case 'scenarioSet':
+      return checkScenarioSetShape(x);
+    case 'portfolioMargin':
+      return checkPortfolioMarginShape(x);
     case 'transferIsolated':
       return typeof x.amount === 'number' && Number.isSafeInteger(x.amount) && x.amount !== 0
         ? null

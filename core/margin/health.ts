@@ -10,6 +10,7 @@
  */
 import { BASE_PRECISION, RATIO_PRECISION } from '../../vamm/precision.ts';
 import type { Market } from '../market.ts';
+import { applyPortfolioRequirements } from '../portfolio/requirement.ts';
 import { pendingFunding } from '../settle.ts';
 import type { EngineState } from '../state.ts';
 
@@ -84,7 +85,19 @@ export function assetValue(s: EngineState, asset: number, units: number): number
   return (units * m.oraclePrice) / BASE_PRECISION;
 }
 
+/**
+ * Health of the account's cross pool: the cross requirements, or for a
+ * portfolio account the portfolio ones while its charge is in force
+ * (portfolio/requirement.ts). Everyone else pays one column lookup for it.
+ */
 export function crossHealth(s: EngineState, account: number): Health {
+  const h = crossMarginHealth(s, account);
+  if (s.accounts.portfolio[account] === 1) applyPortfolioRequirements(s, account, h);
+  return h;
+}
+
+/** Health of the account's cross pool under cross-margin rules, whatever its margin mode. */
+export function crossMarginHealth(s: EngineState, account: number): Health {
   const usdc = s.accounts.collateral[account];
   const h: Health = {
     equityInitial: usdc,

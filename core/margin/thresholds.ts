@@ -23,7 +23,9 @@
  * A position gets a threshold when its equity depends on its own mark only:
  * an isolated position, or the only cross position of an account holding no
  * collateral but USDC, in a market where size does not raise its ratio.
- * Everything else is "complex" and checked exactly every tick.
+ * Everything else is "complex" and checked exactly every tick, and so is
+ * every portfolio-margin account (its requirement is a scenario charge);
+ * its isolated positions keep their thresholds.
  *
  * This is a derived cache: not hashed, not snapshotted, rebuilt on restore.
  */
@@ -69,7 +71,7 @@ export function refreshAccount(s: EngineState, account: number): void {
   else if (s.watchedAccounts.size > 0) s.watchedAccounts.delete(account);
   let crossMarket: Market | null = null;
   let crossPositions = 0;
-  let complex = false;
+  let complex = acc.portfolio[account] === 1;
   let k0 = s.accounts.collateral[account];
   for (const m of s.markets) {
     const pos = m.positions;

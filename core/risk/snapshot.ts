@@ -11,7 +11,7 @@
  * row × mark = units × oracle price. Prices are mark prices.
  */
 import { RATIO_PRECISION } from '../../vamm/precision.ts';
-import { crossHealth, type Health } from '../margin/health.ts';
+import { crossMarginHealth, type Health } from '../margin/health.ts';
 import type { EngineState } from '../state.ts';
 import { RiskInputError } from './history.ts';
 import type { ScenarioSet } from './scenarios.ts';
@@ -80,7 +80,7 @@ export interface SnapshotOptions {
 
 /**
  * Rows of `accounts` at the engine's current seq, in shared memory. Cost on
- * the calling thread: one pass over markets × accounts (plus one crossHealth
+ * the calling thread: one pass over markets × accounts (plus one crossMarginHealth
  * per account when `cross` is asked for).
  */
 export function snapshotOf(
@@ -101,7 +101,7 @@ export function snapshotOf(
     cross = sharedFloat64(n);
     const pick =
       options.cross === 'initial' ? (h: Health) => h.initialRequirement : (h: Health) => h.maintenanceRequirement;
-    for (let r = 0; r < n; r++) cross[r] = pick(crossHealth(s, accounts[r]));
+    for (let r = 0; r < n; r++) cross[r] = pick(crossMarginHealth(s, accounts[r]));
   }
   return {
     seq: s.seq,

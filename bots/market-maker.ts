@@ -11,8 +11,8 @@
  * The side that would grow the inventory past maxInventory is not quoted,
  * and its sizes shrink as the inventory grows. A quote is kept
  * `crossGuardE6` behind the best opposite level of others in the depth
- * stream (book orders and the vAMM's synthesised levels, whose first level
- * sits one 0.1% step past the curve's own quote), so post-only orders do not
+ * stream (book orders and the vAMM's synthesised levels, the first of which
+ * sits at the curve's own quote), so post-only orders do not
  * cross; when one still does (POST_ONLY_WOULD_CROSS), the ladder widens and
  * the batch is retried, and the widening decays with each accepted batch.
  *
@@ -47,7 +47,7 @@ export interface MarketMakerOptions {
   markets: MarketMakerMarket[];
   /** Requote at least this often. Default 2,000 ms. */
   refreshMs?: number;
-  /** Distance kept from the best opposite level of others, E6. Default 1,500. */
+  /** Distance kept from the best opposite level of others, E6 (covers tick rounding). Default 100. */
   crossGuardE6?: number;
   /** Arm the dead man's switch with this many ms on every refresh (0: off). Default 0. */
   deadmanMs?: number;
@@ -100,7 +100,7 @@ export class MarketMaker extends Bot {
   ) {
     super(name, client, log);
     this.refreshMs = o.refreshMs ?? 2_000;
-    this.crossGuardE6 = o.crossGuardE6 ?? 1_500;
+    this.crossGuardE6 = o.crossGuardE6 ?? 100;
     if (o.markets.length === 0) throw new RangeError('a market maker needs at least one market');
     for (const m of o.markets) {
       const levels = m.levels ?? 3;

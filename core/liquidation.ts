@@ -239,7 +239,13 @@ export function resolveBankruptcy(
  * resolved at once (bankruptcy), and a unit it left below maintenance is
  * flagged (warned), so the next tick checks it even if no mark moves.
  */
-export function afterFill(s: EngineState, m: Market, account: number, wasLong: boolean): void {
+export function afterFill(
+  s: EngineState,
+  m: Market,
+  account: number,
+  wasLong: boolean,
+  checkMaintenance = true,
+): void {
   const pos = m.positions;
   const iso = pos.isolated[account] === 1;
   if (pos.base[account] === 0 && pos.pnl[account] < 0) {
@@ -247,7 +253,7 @@ export function afterFill(s: EngineState, m: Market, account: number, wasLong: b
     if (col[account] === 0) resolveBankruptcy(s, account, iso ? m : null, m, wasLong);
   }
   const acc = s.accounts;
-  if (acc.liquidationSince[account] !== 0 || acc.warned[account] !== 0) return;
+  if (!checkMaintenance || acc.liquidationSince[account] !== 0 || acc.warned[account] !== 0) return;
   if (belowMaintenance(healthFor(s, m, account))) s.undo.at(acc.warned, account, 1);
 }
 

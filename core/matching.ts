@@ -269,7 +269,9 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   }
   if (t.size - remaining > 0) {
     enforceReduceOnly(s, m, t.account);
-    afterFill(s, m, t.account, wasLong);
+    // A taker that adds risk is checked for initial margin right after (IM ≥ MM, and a failure
+    // rolls the whole command back), so only a reducing taker needs the maintenance check here.
+    afterFill(s, m, t.account, wasLong, t.reducing);
     s.touch(t.account);
   }
   return { filled: t.size - remaining, expired };

@@ -9,9 +9,9 @@
  * queries read committed state; session ops change the connection.
  */
 import type { AuthedCommand, Command } from '../core/commands.ts';
-import { isDurable } from './auth/engine-keys.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
 import { authenticate } from './auth/authenticate.ts';
+import { isDurable } from './auth/engine-keys.ts';
 import type { KeyRecord, KeyRegistry } from './auth/keys.ts';
 import type { Encoding } from './codec/codec.ts';
 import type { DeadmanSwitch } from './deadman.ts';
@@ -112,13 +112,20 @@ export class Dispatcher {
       case 'command': {
         const cmd = spec.toCommand!(params, key!);
         // With engine-backed keys the nonce travels with the command and is consumed durably.
-        if (key !== null && isDurable(d.keys)) (cmd as AuthedCommand).auth = { keyId: key.keyId, nonce: req.nonce as number };
+        if (key !== null && isDurable(d.keys))
+          (cmd as AuthedCommand).auth = { keyId: key.keyId, nonce: req.nonce as number };
         return this.command(cmd, id, r);
       }
       case 'query':
         return this.whenSettled(r, id, () => this.query(req.op, params, key, id, r));
       case 'keys':
-        return this.keys(req.op, params, id, r, key === null ? undefined : { keyId: key.keyId, nonce: req.nonce as number });
+        return this.keys(
+          req.op,
+          params,
+          id,
+          r,
+          key === null ? undefined : { keyId: key.keyId, nonce: req.nonce as number },
+        );
       default:
         return this.session(req.op, params, key, id, r);
     }

@@ -73,6 +73,11 @@ export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze({
     P.setMarginMode,
     (p, k) => ({ type: 'setMarginMode', account: k.account, market: p.market, isolated: p.isolated }) as Command,
   ),
+  setAccountMarginMode: command(
+    TRADER,
+    P.setAccountMarginMode,
+    (p, k) => ({ type: 'setAccountMarginMode', account: k.account, mode: p.mode }) as Command,
+  ),
   transferIsolated: command(
     TRADER,
     P.transferIsolated,

@@ -10,7 +10,7 @@
  * queries, whose nonces are not journaled: replaying a query changes
  * nothing).
  */
-import { type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { Engine } from '../../core/engine.ts';
 import type { Role } from '../protocol.ts';
 import { ed25519PublicKeyFromRaw, type KeyRecord, type KeyRegistration, type KeyRegistry } from './keys.ts';
@@ -33,7 +33,8 @@ export class EngineKeyRegistry implements KeyRegistry {
     const k = this.engine.apiKeys.get(keyId);
     if (k === undefined || k.revoked) return undefined;
     const cached = this.records.get(keyId);
-    if (cached !== undefined && cached.material === k.material && cached.record.account === k.account) return cached.record;
+    if (cached !== undefined && cached.material === k.material && cached.record.account === k.account)
+      return cached.record;
     let publicKey: KeyObject | null = null;
     let secret: Buffer | null = null;
     if (k.scheme === 'ed25519') publicKey = ed25519PublicKeyFromRaw(k.material);

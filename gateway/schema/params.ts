@@ -54,6 +54,7 @@ export const P = {
   }),
   withdraw: Closed({ amount: Amount, asset: Type.Optional(Id) }),
   setMarginMode: Closed({ market: MarketId, isolated: Type.Boolean() }),
+  setAccountMarginMode: Closed({ mode: Type.Union([Type.Literal('cross'), Type.Literal('portfolio')]) }),
   transferIsolated: Closed({ market: MarketId, amount: SignedAmount }),
   settlePnl: Closed({ market: MarketId }),
   // Liquidator

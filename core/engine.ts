@@ -46,6 +46,10 @@ export interface EngineOptions {
 }
 
 export class Engine extends EngineState {
+  /** Scratch for refreshCaches' de-duplication (not state). */
+  private refreshStamp = new Float64Array(0);
+  private refreshEpoch = 0;
+
   constructor(options: EngineOptions = {}) {
     super();
     this.newBook = options.book === 'naive' ? (undo) => new NaiveBook(undo) : (undo) => new OrderBook(undo);
@@ -116,7 +120,20 @@ export class Engine extends EngineState {
     }
     const t = this.touched;
     const n = this.touchedCount;
-    for (let i = 0; i < n; i++) if (i === 0 || t[i] !== t[i - 1]) refreshAccount(this, t[i]);
+    if (n <= 2) {
+      for (let i = 0; i < n; i++) if (i === 0 || t[i] !== t[i - 1]) refreshAccount(this, t[i]);
+    } else {
+      // A tick or a sweep touches an account many times: refresh each once.
+      if (this.refreshStamp.length < this.accounts.capacity)
+        this.refreshStamp = new Float64Array(this.accounts.capacity);
+      const stamp = ++this.refreshEpoch;
+      for (let i = 0; i < n; i++) {
+        const a = t[i];
+        if (this.refreshStamp[a] === stamp) continue;
+        this.refreshStamp[a] = stamp;
+        refreshAccount(this, a);
+      }
+    }
     this.touchedCount = 0;
   }
 

@@ -69,9 +69,10 @@ function schemaMessage(check: OpSpec['check'] | typeof checkEnvelope, value: unk
 export class Dispatcher {
   constructor(private readonly d: DispatchDeps) {}
 
-  fail(r: Responder, id: RequestId | null, e: WireError): void {
+  fail(r: Responder, id: RequestId | null, e: WireError, seq?: number): void {
     this.d.metrics.errors.inc({ code: e.code });
-    r.send({ id, ok: false, code: e.code, message: e.message });
+    if (seq === undefined) r.send({ id, ok: false, code: e.code, message: e.message });
+    else r.send({ id, ok: false, code: e.code, message: e.message, seq });
   }
 
   handle(value: unknown, r: Responder): void {
@@ -139,7 +140,8 @@ export class Dispatcher {
     if (s !== null) s.inflight++;
     d.driver.submit(cmd, (outcome: Outcome) => {
       if (outcome.ok) r.send({ id, ok: true, result: { seq: outcome.seq, events: outcome.events } });
-      else this.fail(r, id, { code: outcome.code, message: outcome.message });
+      // A rejected command is journaled too: its seq lets a client find it there.
+      else this.fail(r, id, { code: outcome.code, message: outcome.message }, outcome.seq);
       d.metrics.ackLatency.observe((performance.now() - r.receivedAt) / 1000);
       if (s !== null) s.commandDone();
     });

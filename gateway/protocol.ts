@@ -32,6 +32,8 @@ export interface ErrorReply {
   ok: false;
   code: string;
   message: string;
+  /** For a command the engine rejected: the seq it was journaled under. */
+  seq?: number;
 }
 
 export type Reply<T = unknown> = OkReply<T> | ErrorReply;

@@ -25,6 +25,8 @@ export class GatewayError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** For a command the engine rejected: the seq it was journaled under. */
+    readonly seq?: number,
   ) {
     super(`${code}: ${message}`);
     this.name = 'GatewayError';
@@ -182,7 +184,7 @@ export class GatewayClient {
     this.pending.delete(reply.id);
     clearTimeout(p.timer);
     if (reply.ok) p.resolve(reply.result);
-    else p.reject(new GatewayError(reply.code, reply.message));
+    else p.reject(new GatewayError(reply.code, reply.message, reply.seq));
   }
 
   /** Feed a stream message as if it had arrived (used by the socket handler; tests use it to simulate loss). */

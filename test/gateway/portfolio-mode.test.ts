@@ -31,3 +31,21 @@ describe('setAccountMarginMode', () => {
     expect(t.engine.stateHash()).toBe(before);
   });
 });
+
+describe('rejected commands', () => {
+  it('carry the seq the engine journaled them under, and changed nothing', async () => {
+    t = await startTestGateway();
+    const c = await t.client(t.signers.trader, 'json');
+    const positionBefore = t.engine.markets[0].positions.base[TRADER];
+    const collateralBefore = t.engine.accounts.collateral[TRADER];
+    const seqBefore = t.engine.seq;
+    // Far more than the trader's funds: the engine rejects it (after the gateway accepted the request).
+    const err = await c.marketOrder({ market: 0, side: 'buy', size: 10_000_000_000_000 }).catch((e) => e);
+    expect(err.code).toMatch(/INSUFFICIENT_MARGIN|FILL_TOO_LARGE|PRICE_BAND/);
+    expect(typeof err.seq).toBe('number');
+    expect(err.seq).toBeGreaterThan(seqBefore);
+    // (The turn's tick moves engine state on; the rejected command itself changed nothing of the trader's.)
+    expect(t.engine.markets[0].positions.base[TRADER]).toBe(positionBefore);
+    expect(t.engine.accounts.collateral[TRADER]).toBe(collateralBefore);
+  });
+});

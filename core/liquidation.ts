@@ -36,7 +36,7 @@ import { checkOracleForMargin } from './oracle.ts';
 import { crossPoolMeetsInitial, meetsPortfolioInitial } from './portfolio/check.ts';
 import { collateralChanged, refreshCharge } from './portfolio/row.ts';
 import { applyFill } from './position.ts';
-import { settleAccount, settleFunding, settlePnl } from './settle.ts';
+import { payingColumn, settleAccount, settleFunding, settlePnl } from './settle.ts';
 import type { EngineState } from './state.ts';
 
 /**
@@ -73,11 +73,6 @@ export function closeSize(m: Market, account: number, h: Health, execPriceE6 = m
   if (!(perUnit > 0)) return b; // closing does not restore margin at this price: close it all
   const size = Math.ceil((need * BASE_PRECISION * margin) / perUnit);
   return size >= b || b - size < p.minOrderSize ? b : size;
-}
-
-/** Collateral column that pays for the position in `m` (isolated or cross). */
-function payingColumn(s: EngineState, m: Market, account: number): Float64Array {
-  return m.positions.isolated[account] === 1 ? m.positions.isolatedCollateral : s.accounts.collateral;
 }
 
 /** Take the penalty from the liquidated unit (as far as it holds) and split it. */
@@ -239,17 +234,11 @@ export function resolveBankruptcy(
  * resolved at once (bankruptcy), and a unit it left below maintenance is
  * flagged (warned), so the next tick checks it even if no mark moves.
  */
-export function afterFill(
-  s: EngineState,
-  m: Market,
-  account: number,
-  wasLong: boolean,
-  checkMaintenance = true,
-): void {
+export function afterFill(s: EngineState, m: Market, account: number, wasLong: boolean, checkMaintenance = true): void {
   const pos = m.positions;
   const iso = pos.isolated[account] === 1;
   if (pos.base[account] === 0 && pos.pnl[account] < 0) {
-    const col = iso ? pos.isolatedCollateral : s.accounts.collateral;
+    const col = payingColumn(s, m, account);
     if (col[account] === 0) resolveBankruptcy(s, account, iso ? m : null, m, wasLong);
   }
   const acc = s.accounts;

@@ -21,7 +21,7 @@ import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { enforceReduceOnly, removeFromBook } from './orders.ts';
 import { applyFill } from './position.ts';
-import { settleFunding, settlePnl } from './settle.ts';
+import { payingColumn, settleFunding, settlePnl } from './settle.ts';
 import { spreadsOf } from './spreads.ts';
 import type { EngineState } from './state.ts';
 
@@ -45,10 +45,6 @@ export interface TakeResult {
   filled: number;
   /** Self-trade prevention stopped the taker. */
   expired: boolean;
-}
-
-function payingColumn(s: EngineState, m: Market, account: number): Float64Array {
-  return m.positions.isolated[account] === 1 ? m.positions.isolatedCollateral : s.accounts.collateral;
 }
 
 /** Charge a fee into the fee pool; a taker that is not reducing must pay in full. */

@@ -19,6 +19,7 @@ import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
 import { portfolioOrderCheck } from './portfolio/check.ts';
 import { settleFunding } from './settle.ts';
 import type { EngineState } from './state.ts';
+import { isSafeId } from './validate.ts';
 
 /** Most operations one batch may carry. */
 export const MAX_BATCH_OPS = 20;
@@ -34,10 +35,6 @@ const BOOK_TO_ERROR: Partial<Record<BookCode, ErrorCode>> = {
 
 function bookReject(code: BookCode): Rejection {
   return reject(BOOK_TO_ERROR[code] ?? 'BAD_COMMAND', `book: ${code}`);
-}
-
-function isSafeNonNeg(n: unknown): n is number {
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 }
 
 /** Remove a resting order, keeping the account's open-size columns and indexes right. */
@@ -156,7 +153,7 @@ function checkNewOrder(s: EngineState, m: Market, cmd: PlaceOrder, ts: number): 
     if (cmd.price % p.tickSize !== 0) return reject('OFF_TICK', `tick size ${p.tickSize}`);
   }
   const tif = cmd.timeInForce ?? 'GTC';
-  if (tif === 'GTT' && (!isSafeNonNeg(cmd.expiryTs) || cmd.expiryTs <= ts)) return reject('BAD_EXPIRY');
+  if (tif === 'GTT' && (!isSafeId(cmd.expiryTs) || cmd.expiryTs <= ts)) return reject('BAD_EXPIRY');
   if (cmd.clientId !== undefined && clientIdTaken(m, cmd.account, cmd.clientId)) {
     return reject('DUPLICATE_CLIENT_ID', `client id ${cmd.clientId}`);
   }

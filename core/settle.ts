@@ -40,14 +40,18 @@ export function settleFunding(s: EngineState, m: Market, account: number): void 
   }
 }
 
+/** The collateral column that pays for (and is paid by) the position in `m`: its own if isolated, else the account's. */
+export function payingColumn(s: EngineState, m: Market, account: number): Float64Array {
+  return m.positions.isolated[account] === 1 ? m.positions.isolatedCollateral : s.accounts.collateral;
+}
+
 /** Move money between the account's collateral and the market's PnL pool. */
 export function settlePnl(s: EngineState, m: Market, account: number): void {
   const pos = m.positions;
   const pnl = pos.pnl[account];
   if (pnl === 0) return;
   const u = s.undo;
-  // An isolated position settles against its own collateral, a cross one against the account's.
-  const col = pos.isolated[account] === 1 ? pos.isolatedCollateral : s.accounts.collateral;
+  const col = payingColumn(s, m, account);
   let moved = 0;
   if (pnl < 0) {
     moved = -Math.min(-pnl, col[account]);

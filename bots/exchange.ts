@@ -6,76 +6,15 @@
  * Nothing here talks to the engine: every call is a WebSocket request.
  */
 import type { CommandAck, GatewayClient } from '../gateway/sdk/index.ts';
+import type { AccountView, PositionView } from '../gateway/views/account.ts';
+import type { MarketSummary, Ticker } from '../gateway/views/market.ts';
+
+// The wire shapes are the gateway's own view types (type-only imports: no engine code runs here).
+export type { AccountView, PositionView, Ticker };
+/** A market as the `markets` query returns it. */
+export type MarketInfo = MarketSummary;
 
 export type Side = 'buy' | 'sell';
-
-/** A market as the `markets` query returns it (params: the fields the bots read). */
-export interface MarketInfo {
-  market: number;
-  symbol: string;
-  status: 'active' | 'paused';
-  markPrice: number;
-  oraclePrice: number;
-  params: {
-    tickSize: number;
-    minOrderSize: number;
-    initialMarginE6: number;
-    maintenanceMarginE6: number;
-    liquidationPenaltyE6: number;
-    liquidatorShareE6: number;
-    takerFeeE6: number;
-    makerFeeE6: number;
-    oracleMaxJumpE6: number;
-    oracleMaxConfidenceE6: number;
-    liquidatorWindowTicks: number;
-    [name: string]: number;
-  };
-}
-
-export interface Ticker {
-  market: number;
-  symbol: string;
-  status: 'active' | 'paused';
-  markPrice: number;
-  /** Oracle (index) price; 0 before the first oracle update. */
-  indexPrice: number;
-  oracleConfidence: number;
-  lastFundingRateE6: number;
-  lastFundingTs: number;
-  nextFundingTs: number;
-  openInterestLong: number;
-  openInterestShort: number;
-  ts: number;
-}
-
-export interface PositionView {
-  market: number;
-  symbol: string;
-  base: number;
-  quoteEntry: number;
-  entryPrice: number;
-  markPrice: number;
-  unrealisedPnl: number;
-  unsettledPnl: number;
-  pendingFunding: number;
-  isolated: boolean;
-  isolatedCollateral: number;
-  /** Only in `positions` stream messages, once the position is flat. */
-  closed?: boolean;
-}
-
-export interface AccountView {
-  account: number;
-  collateral: number;
-  balances: { asset: number; symbol: string; amount: number }[];
-  equity: number;
-  initialRequirement: number;
-  maintenanceRequirement: number;
-  notional: number;
-  inLiquidation: boolean;
-  warned: boolean;
-  positions: PositionView[];
-}
 
 export interface Depth {
   market: number;

@@ -9,7 +9,7 @@ import { Engine } from '../core/engine.ts';
 import { type BenchOptions, elapsedMs, note, nowNs, percentile, type Report, round, wants } from './harness.ts';
 
 const ACCOUNTS = 10_000;
-const MARKETS = [
+export const MARKETS = [
   { symbol: 'BTC-PERP', price: 60_000_000_000 },
   { symbol: 'ETH-PERP', price: 3_000_000_000 },
   { symbol: 'SOL-PERP', price: 150_000_000 },

@@ -9,15 +9,10 @@ import { join } from 'node:path';
 import type { Command } from '../core/commands.ts';
 import type { Engine } from '../core/engine.ts';
 import { DEFAULT_LOOP_OPTIONS, type JournalSink, Loop } from '../core/loop.ts';
+import { MARKETS, orderStream } from './engine.bench.ts';
 
 export const BENCH_TS = 1_700_000_000_000;
 export const TURN_COMMANDS = 4096;
-
-const MARKETS = [
-  { symbol: 'BTC-PERP', price: 60_000_000_000 },
-  { symbol: 'ETH-PERP', price: 3_000_000_000 },
-  { symbol: 'SOL-PERP', price: 150_000_000 },
-];
 
 export const MARKET_COUNT = MARKETS.length;
 
@@ -42,30 +37,9 @@ export function setupCommands(accounts: number): Command[] {
   return out;
 }
 
-function xorshift(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
-}
-
-/** `n` market orders over the first `accounts` accounts. */
+/** `n` market orders over the first `accounts` accounts (the engine bench's stream). */
 export function orderCommands(n: number, seed: number, accounts: number): Command[] {
-  const rnd = xorshift(seed);
-  const out: Command[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = {
-      type: 'marketOrder',
-      account: Math.floor(rnd() * accounts),
-      market: Math.floor(rnd() * MARKETS.length),
-      side: rnd() < 0.5 ? 'buy' : 'sell',
-      size: 1_000_000 + Math.floor(rnd() * 100_000_000),
-    };
-  }
-  return out;
+  return orderStream(n, seed, accounts);
 }
 
 /** A loop with the default options (tick each turn, hash every 1000 turns) and a constant clock. */

@@ -117,10 +117,12 @@ export function refreshAccount(s: EngineState, account: number): void {
     return;
   }
   if (s.complexAccounts.size > 0) s.complexAccounts.delete(account);
-  // A threshold already crossed at the current mark would wait for the mark to move: check it now.
+  // A threshold already crossed would wait for the mark to move: check it now. Crossed at the
+  // current mark, or at the mark, ratio and funding the last scan used: the next tick skips a
+  // market whose values equal those, and they may come back to them (A→B→A) before it runs.
   for (const m of s.markets) {
     const x = m.positions.threshold[account];
-    if (x !== 0 && crossed(m, x)) {
+    if (x !== 0 && (crossed(m, x) || crossedAtLastScan(m, x))) {
       s.recheckAccounts.add(account);
       return;
     }
@@ -129,9 +131,18 @@ export function refreshAccount(s: EngineState, account: number): void {
 
 /** Is a threshold crossed at the market's current mark, ratio and funding? (The scan's test.) */
 function crossed(m: Market, x: number): boolean {
-  const rho = watchRatio(m);
-  const p1 = m.markPrice * (1 - rho) - m.cumFundingLong + C;
-  const np2 = -(m.markPrice * (1 + rho) - m.cumFundingShort + C);
+  return crossedAt(x, m.markPrice, watchRatio(m), m.cumFundingLong, m.cumFundingShort);
+}
+
+/** The same test at the values the last scan recorded (what the next tick compares to decide on a rescan). */
+function crossedAtLastScan(m: Market, x: number): boolean {
+  const rho = (m.maintenanceAtTick / RATIO_PRECISION) * (1 + m.params.warningBufferE6 / RATIO_PRECISION);
+  return crossedAt(x, m.markAtTick, rho, m.fundingLongAtTick, m.fundingShortAtTick);
+}
+
+function crossedAt(x: number, mark: number, rho: number, fundingLong: number, fundingShort: number): boolean {
+  const p1 = mark * (1 - rho) - fundingLong + C;
+  const np2 = -(mark * (1 + rho) - fundingShort + C);
   return x > np2 && (x > p1 || x < 0);
 }
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../core/commands.ts';
-import { belowMaintenance, crossHealth, isolatedHealth } from '../../core/margin/health.ts';
+import { belowMaintenance, crossHealth } from '../../core/margin/health.ts';
 import { eventsOf, PRICE, QUIET, Scenario, show, UNIT, USD } from './helpers.ts';
 
 const HAND = { ...QUIET, basisEmaWindowMs: 7 * 86_400_000 };
@@ -223,6 +223,35 @@ describe('mark-to-market after a trade', () => {
     // The mark did not move, so the tick does not scan the market, and A is neither warned nor watched.
     const ev = s.tick();
     expect(eventsOf(ev, 'liquidationStarted').map((x) => x.account)).toEqual([a]);
+  });
+  it('flags an account whose trade was checked at a mark that then returned to the last tick’s mark', () => {
+    // The tick skips a market whose mark, ratio and funding equal what it last scanned at. Here the
+    // mark leaves that value and comes back: A buys at a mark the buy itself lifts to $107.39 (its
+    // threshold is refreshed there, healthy), then M sells the curve back under the oracle and the
+    // mark, median(oracle, curve, oracle + basis), is the oracle again: exactly the last tick's $100,
+    // where A is below maintenance. The market is not rescanned, so the refresh must have queued A
+    // for an exact check against the mark the next tick compares with, not only the current one.
+    const s = new Scenario();
+    const eth = s.market('ETH', 100, 1_000, { ...QUIET, basisEmaWindowMs: 1_000, priceBandE6: 200_000 });
+    const mm = s.account(100_000);
+    const a = s.account(300);
+    s.oracle(eth, 100 * PRICE);
+    s.order(mm, eth, 'buy', 45 * UNIT);
+    s.at(1_000).oracle(eth, 100 * PRICE); // basis EMA ≈ +$9.65: the curve above the oracle
+    s.order(mm, eth, 'sell', 45 * UNIT);
+    s.order(mm, eth, 'sell', 5 * UNIT); // the curve under the oracle: mark = oracle
+    s.tick();
+    const mark = s.m(eth).markPrice;
+    expect(mark).toBe(100 * PRICE);
+    s.order(a, eth, 'buy', 40 * UNIT);
+    expect(s.m(eth).markPrice).toBeGreaterThan(107 * PRICE);
+    expect(belowMaintenance(crossHealth(s.e, a))).toBe(false);
+    s.order(mm, eth, 'sell', 40 * UNIT);
+    expect(s.m(eth).markPrice).toBe(mark);
+    expect(belowMaintenance(crossHealth(s.e, a))).toBe(true);
+    const ev = s.tick();
+    expect(eventsOf(ev, 'liquidationStarted').map((x) => x.account)).toEqual([a]);
+    expect(s.e.accounts.liquidationSince[a]).not.toBe(0);
   });
 });
 

@@ -76,24 +76,24 @@ export function closeSize(m: Market, account: number, h: Health, execPriceE6 = m
 }
 
 /** Take the penalty from the liquidated unit (as far as it holds) and split it. */
-function chargePenalty(
-  s: EngineState,
-  m: Market,
-  account: number,
-  base: number,
-  liquidator: number,
-): [number, number, number] {
+function chargePenalty(s: EngineState, m: Market, account: number, base: number, liquidator: number): void {
   const u = s.undo;
   const col = payingColumn(s, m, account);
   const due = Math.ceil((((base * m.markPrice) / BASE_PRECISION) * m.params.liquidationPenaltyE6) / RATIO_PRECISION);
   const paid = Math.min(due, col[account]);
-  if (paid <= 0) return [0, 0, 0];
+  penalty.paid = 0;
+  penalty.reward = 0;
+  if (paid <= 0) return;
   u.at(col, account, col[account] - paid);
   const reward = liquidator < 0 ? 0 : Math.floor((paid * m.params.liquidatorShareE6) / RATIO_PRECISION);
   if (reward > 0) u.at(s.accounts.collateral, liquidator, s.accounts.collateral[liquidator] + reward);
   u.set(s, 'insuranceFund', s.insuranceFund + paid - reward);
-  return [paid, reward, paid - reward];
+  penalty.paid = paid;
+  penalty.reward = reward;
 }
+
+/** What the last chargePenalty took (paid) and gave the liquidator (reward); the rest went to insurance. */
+const penalty = { paid: 0, reward: 0 };
 
 /** Close `size` of the position on the vAMM (the backstop). Returns the base closed. */
 export function backstopClose(s: EngineState, m: Market, account: number, size: number, ts: number): number {
@@ -119,7 +119,7 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * fill);
   applyFill(s, m, account, sign * fill, direction === 'long' ? -swap.quote : swap.quote);
   settlePnl(s, m, account);
-  const [penalty, , insuranceShare] = chargePenalty(s, m, account, fill, -1);
+  chargePenalty(s, m, account, fill, -1);
   refreshMark(s, m, ts);
   s.touch(account);
   s.events.push({
@@ -130,16 +130,15 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
     side: direction === 'long' ? 'buy' : 'sell',
     base: fill,
     price: Math.round(swap.avgPriceE6),
-    penalty,
+    penalty: penalty.paid,
     liquidatorReward: 0,
-    insuranceShare,
+    insuranceShare: penalty.paid - penalty.reward,
   });
   return fill;
 }
 
 /** External takeover: the liquidator takes part or all of the position at the mark. */
 export function takeover(s: EngineState, m: Market, cmd: Liquidate, ts: number): Rejection | null {
-  const u = s.undo;
   const a = cmd.account;
   const l = cmd.liquidator;
   if (a === l) return reject('SELF_LIQUIDATION');
@@ -163,7 +162,9 @@ export function takeover(s: EngineState, m: Market, cmd: Liquidate, ts: number):
   applyFill(s, m, l, -sign * size, sign < 0 ? -quote : quote);
   settlePnl(s, m, a);
   settlePnl(s, m, l);
-  const [penalty, reward, insuranceShare] = chargePenalty(s, m, a, size, l);
+  chargePenalty(s, m, a, size, l);
+  const paid = penalty.paid;
+  const reward = penalty.reward;
   const liquidatorMet =
     s.accounts.portfolio[l] === 1 && pos.isolated[l] !== 1
       ? meetsPortfolioInitial(s, l, false)
@@ -179,9 +180,9 @@ export function takeover(s: EngineState, m: Market, cmd: Liquidate, ts: number):
     side: sign > 0 ? 'buy' : 'sell',
     base: size,
     price: m.markPrice,
-    penalty,
+    penalty: paid,
     liquidatorReward: reward,
-    insuranceShare,
+    insuranceShare: paid - reward,
   });
   resolveBankruptcy(s, a, m.positions.isolated[a] === 1 ? m : null, m, b0 > 0);
   return null;

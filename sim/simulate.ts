@@ -9,13 +9,13 @@
 import type { Command } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
 import { type MarketParams, resolveParams } from '../core/params.ts';
-import type { Agent, StepContext } from './agents/types.ts';
 import type { RunOptions, ScenarioSpec } from './config.ts';
 import { Metrics } from './metrics.ts';
 import { buildPopulation, type Population } from './population.ts';
 import { alignSeries, loadSeries, type PriceGrid } from './prices.ts';
 import { Rng } from './rng.ts';
 import { Series } from './series.ts';
+import { Schedule, Step } from './step.ts';
 import { type Summary, summarize } from './summary.ts';
 import { Turns } from './turns.ts';
 import { BASE_PRECISION, E6, USD } from './units.ts';
@@ -49,7 +49,7 @@ export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
   const params = marketParams(spec, options);
   const e = new Engine();
   const metrics = new Metrics(e);
-  const turns = new Turns(e, (cmd, out, ts) => metrics.observe(cmd, out, ts), options.journal === true);
+  const turns = new Turns(e, metrics, options.journal === true);
   const ts0 = grid.ts[0];
   const setup = (cmd: Command) => {
     const out = turns.applyNow(cmd, ts0);
@@ -78,22 +78,15 @@ export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
 
   const order = rng.fork('order');
   const listeners = population.all.filter((a) => a.onTick !== undefined);
-  const due: Agent[] = [];
+  const schedule = new Schedule(population.rest, steps);
   const oracle = new Float64Array(spec.markets.length);
+  const ctx = new Step(e, turns, grid, oracle);
   const every = options.invariantsEverySteps ?? 0;
+  const markets = e.markets;
   for (let step = 1; step < steps; step++) {
     const ts = grid.ts[step];
     for (let i = 0; i < oracle.length; i++) oracle[i] = grid.prices[i][step];
-    const ctx: StepContext = {
-      engine: e,
-      step,
-      ts,
-      stepMs: grid.stepMs,
-      tick: e.tickCount,
-      oracle,
-      priceAgo: (m, ago) => grid.prices[m][Math.max(0, step - ago)],
-      submit: (cmd, onOutcome) => turns.submit(cmd, onOutcome ?? null),
-    };
+    ctx.begin(step, ts, e.tickCount);
     for (let i = 0; i < oracle.length; i++) {
       turns.submit({
         type: 'oracle',
@@ -105,15 +98,16 @@ export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
       });
     }
     for (const a of population.first) a.act(ctx);
-    due.length = 0;
-    for (const a of population.rest) if (a.due === undefined || a.due(step)) due.push(a);
+    const due = schedule.due(step);
     order.shuffle(due);
-    for (const a of due) a.act(ctx);
-    for (const m of e.markets) {
+    for (let i = 0; i < due.length; i++) due[i].act(ctx);
+    schedule.after(step);
+    for (let i = 0; i < markets.length; i++) {
+      const m = markets[i];
       if (ts - m.fundingTs >= m.params.fundingIntervalMs) turns.submit({ type: 'fundingTick', market: m.id });
     }
     const tick = turns.runTurn(ts);
-    if (tick.ok) for (const a of listeners) a.onTick?.(tick.events, ctx);
+    if (tick.ok && tick.events.length > 0) for (const a of listeners) a.onTick?.(tick.events, ctx);
     series.record(step, ts, metrics);
     if (every > 0 && step % every === 0) {
       const broken = e.validateInvariants();

@@ -1,7 +1,9 @@
 /**
  * Arbitrageur: when the vAMM drifts further than its threshold from the
- * oracle, it trades the vAMM back to the oracle (worst price = the oracle, so
- * the fill stops there, spread included), in as many maximum-size fills as
+ * oracle and its quote, spread included, is through the oracle (inside the
+ * spread nothing fills at the oracle, so it sends nothing), it trades the
+ * vAMM back to the oracle (worst price = the oracle, so the fill stops
+ * there, spread included), in as many maximum-size fills as
  * that takes, up to a bound per turn. It is assumed to hedge elsewhere,
  * so it carries inventory up to a leverage cap and never sells it on purpose;
  * the reverse gap unwinds it.
@@ -10,7 +12,7 @@
 import { baseToReachPrice } from '../../vamm/curve.ts';
 import type { ArbitrageurSpec } from '../config.ts';
 import { baseFor, E6, USD } from '../units.ts';
-import { ammPrice, maxFill, positionBase } from '../view.ts';
+import { ammPrice, ammQuotes, maxFill, positionBase } from '../view.ts';
 
 /** Most orders one arbitrageur sends in one turn (each at most one maximum fill). */
 const MAX_ORDERS_PER_TURN = 8;
@@ -35,9 +37,13 @@ export class Arbitrageur implements Agent {
     const oracle = ctx.oracle[this.market];
     const gap = (ammPrice(m) - oracle) / oracle;
     if (Math.abs(gap) * E6 < this.spec.thresholdE6) return;
+    const sell = gap > 0;
+    // Only when the vAMM's own quote (its spread included) is through the oracle: inside the
+    // spread nothing fills at the oracle, and a bot does not send an order it knows must fail.
+    const amm = ammQuotes(m);
+    if (sell ? amm.bid <= oracle : amm.ask >= oracle) return;
     const pos = positionBase(m, this.account);
     const cap = baseFor(this.spec.capitalUsd * USD * this.spec.maxLeverage, oracle);
-    const sell = gap > 0;
     const room = sell ? cap + pos : cap - pos;
     // The curve's distance to the oracle, in base; sent as fills no larger than the market allows.
     let left = Math.min(room, baseToReachPrice(m, sell ? 'short' : 'long', oracle));

@@ -10,7 +10,6 @@
  */
 
 import type { Event } from '../../core/events.ts';
-import { distressedUnits } from '../../core/liquidation.ts';
 import type { LiquidatorSpec } from '../config.ts';
 import { baseFor, E6, notional, USD } from '../units.ts';
 import { inLiquidation, maxFill, positionBase } from '../view.ts';
@@ -55,16 +54,19 @@ export class Liquidator implements Agent {
   }
 
   act(ctx: StepContext): void {
-    const e = ctx.engine;
-    for (const [a, until] of this.watch) {
-      if (ctx.tick > until) this.watch.delete(a);
-      else if (!this.scheduled.has(a) && distressedUnits(e, a).length > 0)
-        this.scheduled.set(a, ctx.tick + this.spec.latencyTicks);
+    const tick = ctx.tick;
+    if (this.watch.size > 0) {
+      this.watch.forEach((until, a) => {
+        if (tick > until) this.watch.delete(a);
+        else if (!this.scheduled.has(a) && ctx.distressed(a)) this.scheduled.set(a, tick + this.spec.latencyTicks);
+      });
     }
-    for (const [a, due] of this.scheduled) {
-      if (ctx.tick < due) continue;
-      this.scheduled.delete(a);
-      this.takeOver(ctx, a);
+    if (this.scheduled.size > 0) {
+      this.scheduled.forEach((due, a) => {
+        if (tick < due) return;
+        this.scheduled.delete(a);
+        this.takeOver(ctx, a);
+      });
     }
     this.unwind(ctx);
   }

@@ -48,8 +48,8 @@ export class Trader implements Agent {
     return 1 + this.rng.int(Math.max(1, Math.round(2 * this.c.decisionSteps - 1)));
   }
 
-  due(step: number): boolean {
-    return step >= this.nextStep;
+  wakeStep(): number {
+    return this.nextStep;
   }
 
   /** +1 long, −1 short, 0 flat, null: keep whatever it holds. */

@@ -23,6 +23,13 @@ export interface StepContext {
   readonly oracle: Float64Array;
   /** Oracle price of market `m` `stepsAgo` steps ago (clamped to the first step). */
   priceAgo(m: number, stepsAgo: number): number;
+  /**
+   * Is any risk unit of the account below maintenance right now? What an
+   * off-chain bot computes from public state; memoised for the step (the
+   * state does not change while agents decide), so bots watching the same
+   * account share one computation.
+   */
+  distressed(account: number): boolean;
   submit(cmd: Command, onOutcome?: OutcomeHandler): void;
 }
 
@@ -31,8 +38,11 @@ export interface Agent {
   readonly name: string;
   /** Accounts the agent owns (for PnL accounting). */
   readonly accounts: readonly number[];
-  /** False when the agent has nothing to do this step (saves shuffling it); absent: always acts. */
-  due?(step: number): boolean;
+  /**
+   * The next step at which the agent wants to act (it is not called before);
+   * absent: it acts every step. Read again after each act.
+   */
+  wakeStep?(): number;
   act(ctx: StepContext): void;
   /** Events of the turn's tick. */
   onTick?(events: readonly Event[], ctx: StepContext): void;

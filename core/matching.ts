@@ -9,11 +9,18 @@
  * exactly: the taker fee into the fee pool, a maker fee into it or a maker
  * rebate out of it (never more than the pool holds).
  */
-import { baseToReachPrice, curvePriceE6, type Direction, swapBase } from '../vamm/curve.ts';
+import {
+  baseToReachPrice,
+  curvePriceE6,
+  type Direction,
+  type MutableSwap,
+  swapBase,
+  swapBaseInto,
+} from '../vamm/curve.ts';
 import { bandAllows, maxFillBase } from '../vamm/guards.ts';
 import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
-import { spreadCharge } from '../vamm/spread.ts';
-import { ASK, BID, NO_ORDER } from './book/types.ts';
+import { type Spreads, spreadCharge } from '../vamm/spread.ts';
+import { ASK, type BestOrder, BID, NO_ORDER, NO_PRICE } from './book/types.ts';
 import type { SelfTrade, Side } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
 import { afterFill } from './liquidation.ts';
@@ -72,32 +79,50 @@ function payRebate(s: EngineState, m: Market, account: number, rebate: number): 
 
 /** The vAMM's marginal price for a taker on `side`, spread included. */
 export function ammQuote(m: Market, side: Side): number {
-  const sp = spreadsOf(m);
+  return quoteWith(m, side === 'buy', spreadsOf(m));
+}
+
+function quoteWith(m: Market, buy: boolean, sp: Spreads): number {
   const p = curvePriceE6(m);
-  return side === 'buy'
+  return buy
     ? (p * (RATIO_PRECISION + sp.longSpreadE6)) / RATIO_PRECISION
     : (p * (RATIO_PRECISION - sp.shortSpreadE6)) / RATIO_PRECISION;
 }
 
+/** Scratch for a curve leg's swap (ammFill copies it out at once). */
+const swapScratch: MutableSwap = { baseReserve: 0, quoteReserve: 0, base: 0, quote: 0, avgPriceE6: 0, postPriceE6: 0 };
+
+/** The best resting order, read into scratch by the walk (copied to locals before anything else runs). */
+const best: BestOrder = { id: NO_ORDER, account: -1, price: NO_PRICE, size: 0 };
+
 /** One fill between the taker and a resting order at the maker's price. */
-function bookFill(s: EngineState, m: Market, t: Taker, makerId: number, qty: number, ts: number): Rejection | null {
+function bookFill(
+  s: EngineState,
+  m: Market,
+  t: Taker,
+  makerId: number,
+  maker: number,
+  price: number,
+  qty: number,
+): Rejection | null {
   const book = m.book;
-  const maker = book.accountOf(makerId);
-  const price = book.priceOf(makerId);
   const quote = Math.round((qty * price) / BASE_PRECISION);
   const p = m.params;
-  settleFunding(s, m, t.account);
+  const taker = t.account;
+  settleFunding(s, m, taker);
   settleFunding(s, m, maker);
-  const sign = t.side === 'buy' ? 1 : -1;
-  const realisedTaker = applyFill(s, m, t.account, sign * qty, -sign * quote);
+  const buy = t.side === 'buy';
+  const sign = buy ? 1 : -1;
+  const realisedTaker = applyFill(s, m, taker, sign * qty, -sign * quote);
   const realisedMaker = applyFill(s, m, maker, -sign * qty, sign * quote);
   book.fill(makerId, qty);
-  const open = t.side === 'buy' ? m.positions.openAsks : m.positions.openBids;
+  const pos = m.positions;
+  const open = buy ? pos.openAsks : pos.openBids;
   s.undo.at(open, maker, open[maker] - qty);
-  settlePnl(s, m, t.account);
+  settlePnl(s, m, taker);
   settlePnl(s, m, maker);
   const takerFee = Math.ceil((quote * p.takerFeeE6) / RATIO_PRECISION);
-  const paid = chargeFee(s, m, t.account, takerFee, !t.reducing);
+  const paid = chargeFee(s, m, taker, takerFee, !t.reducing);
   if (paid !== null) return paid;
   let makerFee = 0;
   if (p.makerFeeE6 > 0) {
@@ -106,42 +131,41 @@ function bookFill(s: EngineState, m: Market, t: Taker, makerId: number, qty: num
   } else if (p.makerFeeE6 < 0) {
     makerFee = -payRebate(s, m, maker, Math.floor((quote * -p.makerFeeE6) / RATIO_PRECISION));
   }
-  const pos = m.positions.base;
-  s.events.push(
-    {
-      type: 'fill',
-      account: t.account,
-      market: m.id,
-      side: t.side,
-      base: qty,
-      quote,
-      price,
-      fee: takerFee,
-      spreadFee: 0,
-      realisedPnl: realisedTaker,
-      liquidity: 'book',
-      positionBase: pos[t.account],
-      role: 'taker',
-      orderId: t.orderId < 0 ? undefined : t.orderId,
-    },
-    {
-      type: 'fill',
-      account: maker,
-      market: m.id,
-      side: t.side === 'buy' ? 'sell' : 'buy',
-      base: qty,
-      quote,
-      price,
-      fee: makerFee,
-      spreadFee: 0,
-      realisedPnl: realisedMaker,
-      liquidity: 'book',
-      positionBase: pos[maker],
-      role: 'maker',
-      orderId: makerId,
-    },
-    { type: 'trade', market: m.id, price, size: qty, takerSide: t.side, liquidity: 'book' },
-  );
+  const base = pos.base;
+  const events = s.events;
+  events.push({
+    type: 'fill',
+    account: taker,
+    market: m.id,
+    side: t.side,
+    base: qty,
+    quote,
+    price,
+    fee: takerFee,
+    spreadFee: 0,
+    realisedPnl: realisedTaker,
+    liquidity: 'book',
+    positionBase: base[taker],
+    role: 'taker',
+    orderId: t.orderId < 0 ? undefined : t.orderId,
+  });
+  events.push({
+    type: 'fill',
+    account: maker,
+    market: m.id,
+    side: buy ? 'sell' : 'buy',
+    base: qty,
+    quote,
+    price,
+    fee: makerFee,
+    spreadFee: 0,
+    realisedPnl: realisedMaker,
+    liquidity: 'book',
+    positionBase: base[maker],
+    role: 'maker',
+    orderId: makerId,
+  });
+  events.push({ type: 'trade', market: m.id, price, size: qty, takerSide: t.side, liquidity: 'book' });
   enforceReduceOnly(s, m, maker);
   afterFill(s, m, maker, sign > 0);
   s.touch(maker);
@@ -149,58 +173,65 @@ function bookFill(s: EngineState, m: Market, t: Taker, makerId: number, qty: num
   return null;
 }
 
-/** One curve leg for the taker: up to `qty` base units. */
-function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number): Rejection | null {
+/** One curve leg for the taker: up to `qty` base units, at the walk's spreads `sp`. */
+function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number, sp: Spreads): Rejection | null {
   const p = m.params;
   const u = s.undo;
-  const direction: Direction = t.side === 'buy' ? 'long' : 'short';
+  const long = t.side === 'buy';
+  const direction: Direction = long ? 'long' : 'short';
   if (qty > maxFillBase(m.baseReserve, p.maxFillFractionE6)) {
     return reject('FILL_TOO_LARGE', `at most ${maxFillBase(m.baseReserve, p.maxFillFractionE6)} base units per fill`);
   }
-  const sp = spreadsOf(m);
-  const spread = direction === 'long' ? sp.longSpreadE6 : sp.shortSpreadE6;
-  const swap = swapBase(m, direction, qty);
-  if (swap === null) return reject('FILL_TOO_LARGE', 'the fill would exhaust the reserve');
-  if (!t.reducing && !bandAllows(curvePriceE6(m), swap.postPriceE6, m.oraclePrice, p.priceBandE6)) {
-    return reject('PRICE_BAND', `post-trade price ${Math.round(swap.postPriceE6)} vs oracle ${m.oraclePrice}`);
+  const spread = long ? sp.longSpreadE6 : sp.shortSpreadE6;
+  if (!swapBaseInto(m, direction, qty, swapScratch))
+    return reject('FILL_TOO_LARGE', 'the fill would exhaust the reserve');
+  // Out of the scratch at once: nothing below may see it overwritten.
+  const quote = swapScratch.quote;
+  const postPrice = swapScratch.postPriceE6;
+  const newBaseReserve = swapScratch.baseReserve;
+  const newQuoteReserve = swapScratch.quoteReserve;
+  const avgPrice = swapScratch.avgPriceE6;
+  if (!t.reducing && !bandAllows(curvePriceE6(m), postPrice, m.oraclePrice, p.priceBandE6)) {
+    return reject('PRICE_BAND', `post-trade price ${Math.round(postPrice)} vs oracle ${m.oraclePrice}`);
   }
-  const spreadFee = spreadCharge(swap.quote, spread);
-  const fee = Math.ceil((swap.quote * p.takerFeeE6) / RATIO_PRECISION);
-  if (!Number.isSafeInteger(swap.quote + spreadFee + fee)) return reject('OUT_OF_RANGE', 'fill notional');
-  settleFunding(s, m, t.account);
-  const sign = direction === 'long' ? 1 : -1;
-  u.at(m.f, MF.baseReserve, swap.baseReserve);
-  u.at(m.f, MF.quoteReserve, swap.quoteReserve);
+  const spreadFee = spreadCharge(quote, spread);
+  const fee = Math.ceil((quote * p.takerFeeE6) / RATIO_PRECISION);
+  if (!Number.isSafeInteger(quote + spreadFee + fee)) return reject('OUT_OF_RANGE', 'fill notional');
+  const taker = t.account;
+  settleFunding(s, m, taker);
+  const sign = long ? 1 : -1;
+  u.at(m.f, MF.baseReserve, newBaseReserve);
+  u.at(m.f, MF.quoteReserve, newQuoteReserve);
   u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * qty);
-  const realised = applyFill(s, m, t.account, sign * qty, -sign * swap.quote);
-  settlePnl(s, m, t.account);
-  const paid = chargeFee(s, m, t.account, fee + spreadFee, !t.reducing);
+  const realised = applyFill(s, m, taker, sign * qty, -sign * quote);
+  settlePnl(s, m, taker);
+  const paid = chargeFee(s, m, taker, fee + spreadFee, !t.reducing);
   if (paid !== null) return paid;
   refreshMark(s, m, ts);
-  s.events.push(
-    {
-      type: 'fill',
-      account: t.account,
-      market: m.id,
-      side: t.side,
-      base: qty,
-      quote: swap.quote,
-      price: Math.round(swap.avgPriceE6),
-      fee,
-      spreadFee,
-      realisedPnl: realised,
-      liquidity: 'amm',
-      positionBase: m.positions.base[t.account],
-      role: 'taker',
-      orderId: t.orderId < 0 ? undefined : t.orderId,
-    },
-    { type: 'trade', market: m.id, price: Math.round(swap.avgPriceE6), size: qty, takerSide: t.side, liquidity: 'amm' },
-  );
+  const price = Math.round(avgPrice);
+  const events = s.events;
+  events.push({
+    type: 'fill',
+    account: taker,
+    market: m.id,
+    side: t.side,
+    base: qty,
+    quote,
+    price,
+    fee,
+    spreadFee,
+    realisedPnl: realised,
+    liquidity: 'amm',
+    positionBase: m.positions.base[taker],
+    role: 'taker',
+    orderId: t.orderId < 0 ? undefined : t.orderId,
+  });
+  events.push({ type: 'trade', market: m.id, price, size: qty, takerSide: t.side, liquidity: 'amm' });
   return null;
 }
 
-function better(side: Side, a: number, b: number): boolean {
-  return side === 'buy' ? a <= b : a >= b;
+function better(buy: boolean, a: number, b: number): boolean {
+  return buy ? a <= b : a >= b;
 }
 
 /**
@@ -209,17 +240,45 @@ function better(side: Side, a: number, b: number): boolean {
  */
 export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResult | Rejection {
   const book = m.book;
-  const opposite = t.side === 'buy' ? ASK : BID;
+  const buy = t.side === 'buy';
+  const opposite = buy ? ASK : BID;
+  const limit = t.limit;
   const wasLong = m.positions.base[t.account] > 0;
   let remaining = t.size;
   let expired = false;
+  // The spreads depend on the AMM's inventory and reserve, the realised variance and the oracle's
+  // confidence. A book fill moves none of them, so the walk computes them again only after one
+  // of these inputs changed (a curve leg, or anything a fill's upkeep did to the market).
+  const f = m.f;
+  let sp: Spreads = spreadsOf(m);
+  let spNet = f[MF.ammNetBase];
+  let spReserve = f[MF.baseReserve];
+  let spVariance = f[MF.varianceRatePerMs];
+  let spConfidence = f[MF.oracleConfidence];
+  let spOracle = f[MF.oraclePrice];
   for (let step = 0; step < MAX_MATCH_STEPS && remaining > 0; step++) {
-    const bookId = book.bestId(opposite);
-    const bookPrice = bookId === NO_ORDER ? -1 : book.priceOf(bookId);
-    const bookOk = bookId !== NO_ORDER && (t.limit === 0 || better(t.side, bookPrice, t.limit));
-    const amm = ammQuote(m, t.side);
-    if (bookOk && better(t.side, bookPrice, amm)) {
-      if (book.accountOf(bookId) === t.account) {
+    if (
+      f[MF.ammNetBase] !== spNet ||
+      f[MF.baseReserve] !== spReserve ||
+      f[MF.varianceRatePerMs] !== spVariance ||
+      f[MF.oracleConfidence] !== spConfidence ||
+      f[MF.oraclePrice] !== spOracle
+    ) {
+      sp = spreadsOf(m);
+      spNet = f[MF.ammNetBase];
+      spReserve = f[MF.baseReserve];
+      spVariance = f[MF.varianceRatePerMs];
+      spConfidence = f[MF.oracleConfidence];
+      spOracle = f[MF.oraclePrice];
+    }
+    const resting = book.bestInto(opposite, best);
+    const bookId = resting ? best.id : NO_ORDER;
+    const bookPrice = resting ? best.price : -1;
+    const bookAccount = best.account;
+    const bookSize = best.size;
+    const bookOk = resting && (limit === 0 || better(buy, bookPrice, limit));
+    if (bookOk && better(buy, bookPrice, quoteWith(m, buy, sp))) {
+      if (bookAccount === t.account) {
         // Self-trade prevention.
         if (t.selfTrade !== 'expireTaker') removeFromBook(s, m, bookId, 'selfTrade');
         if (t.selfTrade !== 'cancelMaker') {
@@ -228,38 +287,35 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
         }
         continue;
       }
-      const qty = Math.min(remaining, book.sizeOf(bookId));
-      const r = bookFill(s, m, t, bookId, qty, ts);
+      const qty = Math.min(remaining, bookSize);
+      const r = bookFill(s, m, t, bookId, bookAccount, bookPrice, qty);
       if (r !== null) return r;
       remaining -= qty;
       continue;
     }
     // The curve, up to the next resting level or the taker's limit, whichever comes first.
-    let target = t.limit;
-    if (bookOk)
-      target = target === 0 ? bookPrice : t.side === 'buy' ? Math.min(target, bookPrice) : Math.max(target, bookPrice);
+    let target = limit;
+    if (bookOk) target = target === 0 ? bookPrice : buy ? Math.min(target, bookPrice) : Math.max(target, bookPrice);
     let qty = remaining;
     if (target !== 0) {
-      const sp = spreadsOf(m);
-      const curveTarget =
-        t.side === 'buy'
-          ? (target * RATIO_PRECISION) / (RATIO_PRECISION + sp.longSpreadE6)
-          : (target * RATIO_PRECISION) / (RATIO_PRECISION - sp.shortSpreadE6);
-      qty = Math.min(remaining, baseToReachPrice(m, t.side === 'buy' ? 'long' : 'short', curveTarget));
+      const curveTarget = buy
+        ? (target * RATIO_PRECISION) / (RATIO_PRECISION + sp.longSpreadE6)
+        : (target * RATIO_PRECISION) / (RATIO_PRECISION - sp.shortSpreadE6);
+      qty = Math.min(remaining, baseToReachPrice(m, buy ? 'long' : 'short', curveTarget));
     }
     if (qty <= 0) {
       if (bookOk) {
         // The curve has reached the level: the book's turn (ties go to makers).
-        const fillQty = Math.min(remaining, book.sizeOf(bookId));
-        if (book.accountOf(bookId) === t.account) break;
-        const r = bookFill(s, m, t, bookId, fillQty, ts);
+        const fillQty = Math.min(remaining, bookSize);
+        if (bookAccount === t.account) break;
+        const r = bookFill(s, m, t, bookId, bookAccount, bookPrice, fillQty);
         if (r !== null) return r;
         remaining -= fillQty;
         continue;
       }
       break;
     }
-    const r = ammFill(s, m, t, qty, ts);
+    const r = ammFill(s, m, t, qty, ts, sp);
     if (r !== null) return r;
     remaining -= qty;
   }

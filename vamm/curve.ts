@@ -38,6 +38,9 @@ export interface SwapResult {
   readonly postPriceE6: number;
 }
 
+/** A SwapResult being filled in (swapBaseInto). */
+export type MutableSwap = { -readonly [K in keyof SwapResult]: SwapResult[K] };
+
 /** Unit steps swapQuote may take to correct its float estimate (in practice one or two). */
 const MAX_ADJUST_STEPS = 64;
 
@@ -62,9 +65,18 @@ export function quoteReserveToQuote(quoteReserveDelta: number, pegE6: number): n
  * empty the base reserve.
  */
 export function swapBase(c: Curve, direction: Direction, base: number): SwapResult | null {
-  if (!(base >= 0) || !Number.isSafeInteger(base)) return null;
+  const out: SwapResult = { baseReserve: 0, quoteReserve: 0, base: 0, quote: 0, avgPriceE6: 0, postPriceE6: 0 };
+  return swapBaseInto(c, direction, base, out) ? out : null;
+}
+
+/**
+ * swapBase, written into `out` (a caller's reusable scratch: no allocation on
+ * a hot path); false, with `out` unspecified, where swapBase returns null.
+ */
+export function swapBaseInto(c: Curve, direction: Direction, base: number, out: MutableSwap): boolean {
+  if (!(base >= 0) || !Number.isSafeInteger(base)) return false;
   const newBase = direction === 'long' ? c.baseReserve - base : c.baseReserve + base;
-  if (!(newBase > 0)) return null;
+  if (!(newBase > 0)) return false;
   const newQuote = c.k / newBase;
   let quote: number;
   if (direction === 'long') {
@@ -74,16 +86,14 @@ export function swapBase(c: Curve, direction: Direction, base: number): SwapResu
     if (quote < 0) quote = 0;
   }
   // A quote beyond the safe range cannot be settled exactly: refuse, never round.
-  if (!Number.isSafeInteger(quote)) return null;
-  const avgPriceE6 = base > 0 ? (quote * BASE_PRECISION) / base : curvePriceE6(c);
-  return {
-    baseReserve: newBase,
-    quoteReserve: newQuote,
-    base,
-    quote,
-    avgPriceE6,
-    postPriceE6: (newQuote * c.pegE6) / newBase,
-  };
+  if (!Number.isSafeInteger(quote)) return false;
+  out.baseReserve = newBase;
+  out.quoteReserve = newQuote;
+  out.base = base;
+  out.quote = quote;
+  out.avgPriceE6 = base > 0 ? (quote * BASE_PRECISION) / base : curvePriceE6(c);
+  out.postPriceE6 = (newQuote * c.pegE6) / newBase;
+  return true;
 }
 
 /**

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import type { UndoLog } from '../undo.ts';
 import {
   ASK,
+  type BestOrder,
   BID,
   type BookCode,
   type BookOptions,
@@ -193,6 +194,16 @@ export class NaiveBook implements OrderBookApi {
   bestId(side: Side): number {
     const best = this.sorted(side)[0];
     return best === undefined ? NO_ORDER : best.id;
+  }
+
+  bestInto(side: Side, out: BestOrder): boolean {
+    const best = this.sorted(side)[0];
+    if (best === undefined) return false;
+    out.id = best.id;
+    out.account = best.account;
+    out.price = best.price;
+    out.size = best.size;
+    return true;
   }
 
   nextId(id: number): number {

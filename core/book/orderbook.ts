@@ -25,6 +25,7 @@ import { NIL } from './columns.ts';
 import { checkInvariants } from './invariants.ts';
 import { BookStore, M_LAST_ID, M_ORDERS } from './store.ts';
 import {
+  type BestOrder,
   BID,
   type BookCode,
   type BookOptions,
@@ -208,6 +209,18 @@ export class OrderBook implements OrderBookApi {
   bestId(side: Side): number {
     const level = this.store.ladder(side).bestLevel();
     return level === NIL ? NO_ORDER : this.store.o.id[this.store.l.head[level]];
+  }
+
+  bestInto(side: Side, out: BestOrder): boolean {
+    const level = this.store.ladder(side).bestLevel();
+    if (level === NIL) return false;
+    const o = this.store.o;
+    const slot = this.store.l.head[level];
+    out.id = o.id[slot];
+    out.account = o.account[slot];
+    out.price = o.price[slot];
+    out.size = o.size[slot];
+    return true;
   }
 
   nextId(id: number): number {

@@ -80,6 +80,14 @@ export interface RestingOrder {
   readonly seq: number;
 }
 
+/** Scratch the matching walk reads the best resting order into (bestInto): no allocation, no id lookups. */
+export interface BestOrder {
+  id: number;
+  account: number;
+  price: number;
+  size: number;
+}
+
 /** One price level of L2 depth. */
 export interface DepthLevel {
   readonly price: number;
@@ -173,6 +181,8 @@ export interface OrderBookApi {
   bestPrice(side: Side): number;
   /** The order with the highest priority on a side, NO_ORDER when empty. */
   bestId(side: Side): number;
+  /** Copies the best order of a side into `out` and returns true; false (and `out` untouched) when empty. */
+  bestInto(side: Side, out: BestOrder): boolean;
   /** The order after `id` in its side's priority order, NO_ORDER at the end or for an unknown id. */
   nextId(id: number): number;
   /** Remaining size of a resting order, 0 if unknown. */

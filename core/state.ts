@@ -3,6 +3,7 @@
  * trade.ts, funding.ts, …) take this state, mutate it only through its undo
  * log, and push events; engine.ts owns the apply() entry point.
  */
+import { AccountSet } from './account-set.ts';
 import { Accounts } from './accounts.ts';
 import { type CollateralAsset, USDC } from './assets.ts';
 import type { OrderBookApi } from './book/types.ts';
@@ -48,16 +49,16 @@ export class EngineState {
   /** Markets whose every threshold must be refreshed after the current command. */
   marketsDirty: boolean[] = [];
   /** Accounts whose risk cannot be reduced to one threshold price; checked exactly every tick. */
-  readonly complexAccounts = new Set<number>();
+  readonly complexAccounts: Set<number> = new AccountSet();
   /** Accounts with warned = 1 or liquidationSince ≠ 0: checked exactly every tick until they recover. */
-  readonly watchedAccounts = new Set<number>();
+  readonly watchedAccounts: Set<number> = new AccountSet();
   /**
    * Accounts whose thresholds were refreshed onto the far side of an
    * unchanged mark (or that are complex): the next tick checks them exactly,
    * since no mark move will trigger a scan. Derived from state by
    * refreshAccount, so a rebuild reproduces it.
    */
-  readonly recheckAccounts = new Set<number>();
+  readonly recheckAccounts: Set<number> = new AccountSet();
   /** True after a rollback that may have left caches behind the state: the next tick rebuilds them. */
   cachesStale = false;
   /**

@@ -12,33 +12,41 @@
 // biome-ignore lint/suspicious/noExplicitAny: the log stores heterogeneous targets.
 type Target = any;
 
-const KIND_NUMBER = 0;
-const KIND_VALUE = 1;
-const KIND_CALLBACK = 2;
+/** A typed-array slot: target[index[n]] = numbers[n]. */
+const KIND_SLOT = 0;
+/** An object field holding a number: target[keys[n]] = numbers[n]. */
+const KIND_NUMBER = 1;
+/** An object field holding anything else: target[keys[n]] = values[n]. */
+const KIND_VALUE = 2;
+const KIND_CALLBACK = 3;
 
 export class UndoLog {
   private targets: Target[] = [];
+  /** Field names of object-field entries (typed-array slots keep their index in `index`). */
   private keys: (string | number)[] = [];
   private kinds = new Uint8Array(1024);
+  private index = new Int32Array(1024);
   private numbers = new Float64Array(1024);
   private values: unknown[] = [];
   private length = 0;
 
-  private slot(): number {
-    const n = this.length++;
-    if (n === this.kinds.length) {
-      const kinds = new Uint8Array(n * 2);
-      kinds.set(this.kinds);
-      this.kinds = kinds;
-      const numbers = new Float64Array(n * 2);
-      numbers.set(this.numbers);
-      this.numbers = numbers;
-    }
-    return n;
+  private grow(): void {
+    const n = this.kinds.length;
+    const kinds = new Uint8Array(n * 2);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+    const index = new Int32Array(n * 2);
+    index.set(this.index);
+    this.index = index;
+    const numbers = new Float64Array(n * 2);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
   }
 
   set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {
-    const n = this.slot();
+    const n = this.length;
+    if (n === this.kinds.length) this.grow();
+    this.length = n + 1;
     this.targets[n] = target;
     this.keys[n] = key as string | number;
     const old = target[key];
@@ -52,21 +60,24 @@ export class UndoLog {
     target[key] = value;
   }
 
-  /** Typed-array slot write. */
+  /** Typed-array slot write (the hot path: one pointer store, the rest typed). */
   at(array: Float64Array | Int32Array | Uint8Array, index: number, value: number): void {
-    const n = this.slot();
+    const n = this.length;
+    if (n === this.kinds.length) this.grow();
+    this.length = n + 1;
     this.targets[n] = array;
-    this.keys[n] = index;
-    this.kinds[n] = KIND_NUMBER;
+    this.kinds[n] = KIND_SLOT;
+    this.index[n] = index;
     this.numbers[n] = array[index];
     array[index] = value;
   }
 
   /** Record an arbitrary restore action (for structural changes such as array pushes). */
   onRollback(restore: () => void): void {
-    const n = this.slot();
+    const n = this.length;
+    if (n === this.kinds.length) this.grow();
+    this.length = n + 1;
     this.targets[n] = restore;
-    this.keys[n] = -1;
     this.kinds[n] = KIND_CALLBACK;
   }
 
@@ -78,7 +89,8 @@ export class UndoLog {
     for (let n = this.length - 1; n >= to; n--) {
       const t = this.targets[n];
       const kind = this.kinds[n];
-      if (kind === KIND_CALLBACK) t();
+      if (kind === KIND_SLOT) t[this.index[n]] = this.numbers[n];
+      else if (kind === KIND_CALLBACK) t();
       else if (kind === KIND_NUMBER) t[this.keys[n]] = this.numbers[n];
       else t[this.keys[n]] = this.values[n];
       this.targets[n] = undefined;

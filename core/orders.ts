@@ -91,6 +91,9 @@ function releaseOrder(
  */
 export function enforceReduceOnly(s: EngineState, m: Market, account: number): void {
   const pos = m.positions;
+  // Every resting order counts its (positive) size in openBids or openAsks, so an account with
+  // neither rests no reduce-only order: answered from columns its margin check reads anyway.
+  if (pos.openBids[account] === 0 && pos.openAsks[account] === 0) return;
   if (pos.reduceOnlyOrders[account] === 0) return;
   const b = pos.base[account];
   const book = m.book;

@@ -6,7 +6,7 @@
  */
 import type { MarketOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
-import { healthFor, meetsInitial } from './margin/health.ts';
+import { healthFor, meetsInitial, touchAccount } from './margin/health.ts';
 import { MARKET_PAUSED, type Market } from './market.ts';
 import { take } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
@@ -17,6 +17,7 @@ import type { EngineState } from './state.ts';
 export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: number): Rejection | null {
   if (m.status === MARKET_PAUSED) return reject('MARKET_PAUSED', `market ${m.id}`);
   const a = cmd.account;
+  touchAccount(s, a);
   const pos = m.positions;
   const p = m.params;
   const sign = cmd.side === 'buy' ? 1 : -1;

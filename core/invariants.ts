@@ -8,8 +8,12 @@
  *   - open interest: long − short = −(AMM net position), and each side equals
  *     the sum of the positions on it;
  *   - positions: a flat position has no quote entry;
- *   - per collateral asset: balances + insurance holdings = its deposits − withdrawals.
+ *   - per collateral asset: balances + insurance holdings = its deposits − withdrawals;
+ *   - resting orders: each account's openBids / openAsks columns equal the
+ *     sizes it rests on each side, and reduceOnlyOrders its reduce-only count.
  */
+import { ASK, BID } from './book/types.ts';
+import type { Market } from './market.ts';
 import type { EngineState } from './state.ts';
 
 const CURVE_TOLERANCE = 1e-9;
@@ -64,6 +68,7 @@ export function validateInvariants(s: EngineState): string[] {
     if (longs !== m.openInterestLong || shorts !== m.openInterestShort) {
       out.push(`${where} OI ${m.openInterestLong}/${m.openInterestShort} ≠ positions ${longs}/${shorts}`);
     }
+    restingOrders(m, n, out);
   }
   const expected = s.totalDeposits - s.totalWithdrawals;
   if (total !== expected) out.push(`conservation: ledgers ${total} ≠ deposits − withdrawals ${expected}`);
@@ -83,4 +88,30 @@ export function validateInvariants(s: EngineState): string[] {
     }
   }
   return out;
+}
+
+/** The per-account order columns against the book itself. */
+function restingOrders(m: Market, n: number, out: string[]): void {
+  const bids = new Float64Array(n);
+  const asks = new Float64Array(n);
+  const reduceOnly = new Float64Array(n);
+  for (const side of [BID, ASK] as const) {
+    for (const id of m.book.orderIds(side)) {
+      const o = m.book.get(id);
+      if (o === undefined || o.account >= n) {
+        out.push(`market ${m.id} order ${id} has no account`);
+        continue;
+      }
+      (side === BID ? bids : asks)[o.account] += o.size;
+      if (o.reduceOnly) reduceOnly[o.account]++;
+    }
+  }
+  const pos = m.positions;
+  for (let a = 0; a < n; a++) {
+    if (pos.openBids[a] !== bids[a] || pos.openAsks[a] !== asks[a] || pos.reduceOnlyOrders[a] !== reduceOnly[a]) {
+      out.push(
+        `market ${m.id} account ${a} open bids/asks/reduce-only ${pos.openBids[a]}/${pos.openAsks[a]}/${pos.reduceOnlyOrders[a]} ≠ book ${bids[a]}/${asks[a]}/${reduceOnly[a]}`,
+      );
+    }
+  }
 }

@@ -26,7 +26,7 @@ import { type Rejection, reject } from './errors.ts';
 import { afterFill } from './liquidation.ts';
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
-import { enforceReduceOnly, removeFromBook } from './orders.ts';
+import { enforceReduceOnly, fillResting, removeFromBook } from './orders.ts';
 import { applyFill } from './position.ts';
 import { payingColumn, settleFunding, settlePnl } from './settle.ts';
 import { spreadsOf } from './spreads.ts';
@@ -115,7 +115,7 @@ function bookFill(
   const sign = buy ? 1 : -1;
   const realisedTaker = applyFill(s, m, taker, sign * qty, -sign * quote);
   const realisedMaker = applyFill(s, m, maker, -sign * qty, sign * quote);
-  book.fill(makerId, qty);
+  fillResting(s, m, makerId, maker, qty);
   const pos = m.positions;
   const open = buy ? pos.openAsks : pos.openBids;
   s.undo.at(open, maker, open[maker] - qty);
@@ -392,7 +392,7 @@ export function ammFillsCrossedOrders(s: EngineState, m: Market, ts: number): vo
     const realised = applyFill(s, m, maker, sign * qty, -sign * swap.quote);
     settlePnl(s, m, maker);
     chargeFee(s, m, maker, surplus, false);
-    book.fill(id, qty);
+    fillResting(s, m, id, maker, qty);
     const open = direction === 'long' ? m.positions.openBids : m.positions.openAsks;
     u.at(open, maker, open[maker] - qty);
     s.events.push(

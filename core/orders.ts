@@ -85,6 +85,18 @@ function releaseOrder(
 }
 
 /**
+ * Take `qty` from the resting order `id` of `maker` (a fill). A reduce-only
+ * order filled completely leaves its account's reduce-only count; the open
+ * size column is the caller's (it already knows the side).
+ */
+export function fillResting(s: EngineState, m: Market, id: number, maker: number, qty: number): void {
+  const pos = m.positions;
+  const reduceOnly = pos.reduceOnlyOrders[maker] > 0 && m.book.get(id)?.reduceOnly === true;
+  m.book.fill(id, qty);
+  if (reduceOnly && !m.book.has(id)) s.undo.at(pos.reduceOnlyOrders, maker, pos.reduceOnlyOrders[maker] - 1);
+}
+
+/**
  * Reduce-only orders may only shrink the position: after the position
  * changes, those on the wrong side are cancelled and those on the closing
  * side are trimmed, newest first, to the position's size.

@@ -9,6 +9,7 @@ import autocannon from 'autocannon';
 import { Packr, Unpackr } from 'msgpackr';
 import WebSocket from 'ws';
 import { ed25519Signer, hmacSigner, type Signer, signFields } from '../gateway/sdk/signer.ts';
+import { frameInto, frameSize, RawWs, replyHead, Template, writeU64 } from './ws-wire.ts';
 
 export interface KeySpec {
   keyId: string;
@@ -20,8 +21,25 @@ export interface KeySpec {
 export type Task =
   | { kind: 'httpGet'; url: string; connections: number; pipelining: number; durationSec: number }
   | { kind: 'httpOrders'; url: string; keys: KeySpec[]; connections: number; durationSec: number }
-  | { kind: 'wsOrders'; url: string; keys: KeySpec[]; window: number; durationSec: number }
-  | { kind: 'wsLatency'; url: string; keys: KeySpec[]; ratePerSec: number; durationSec: number }
+  | {
+      kind: 'wsOrders';
+      url: string;
+      keys: KeySpec[];
+      auth: OrderAuth;
+      replies?: 'full' | 'ack';
+      window: number;
+      durationSec: number;
+      warmupSec?: number;
+    }
+  | {
+      kind: 'wsLatency';
+      url: string;
+      keys: KeySpec[];
+      auth: OrderAuth;
+      replies?: 'full' | 'ack';
+      ratePerSec: number;
+      durationSec: number;
+    }
   | { kind: 'fanout'; url: string; connections: number; durationSec: number };
 
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
@@ -91,109 +109,223 @@ async function httpOrders(t: Extract<Task, { kind: 'httpOrders' }>) {
   };
 }
 
+/** Per-request signatures, or one signed logon per connection and then orders with a nonce only. */
+export type OrderAuth = 'signed' | 'session';
+
 interface Conn {
-  ws: WebSocket;
+  ws: RawWs;
   signer: Signer;
-  sentAt: Map<number, number>;
   nextId: number;
+  nonce: number;
+  inflight: number;
+  /** Scheduled send time by request id (latency task). */
+  sentAt: Float64Array | null;
 }
 
-async function openConn(url: string, signer: Signer): Promise<Conn> {
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  return { ws, signer, sentAt: new Map(), nextId: 1 };
+const ORDER_VARIANTS = 4;
+/** Longest sleep of the open-loop pump between two sends (ms). */
+const PUMP_SLEEP_MS = 0.05;
+/** Session-mode order payloads (market × side), with u32 id and u64 nonce slots patched per order. */
+const templates: { payload: Buffer; id: number; nonce: number }[] = [];
+for (let v = 0; v < ORDER_VARIANTS; v++) {
+  const t = new Template()
+    .map(4)
+    .str('id')
+    .u32('id')
+    .str('op')
+    .str('marketOrder')
+    .str('params')
+    .map(3)
+    .str('market')
+    .uint(v % 2)
+    .str('side')
+    .str(v < 2 ? 'buy' : 'sell')
+    .str('size')
+    .uint(1_000_000)
+    .str('nonce')
+    .u64('nonce');
+  templates.push({ payload: t.bytes(), id: t.at.id, nonce: t.at.nonce });
 }
 
-function sendOrder(c: Conn, when: number): void {
-  const id = c.nextId++;
-  const params = orderParams();
-  const req = { id, op: 'marketOrder', params, ...signFields(c.signer, 'marketOrder', params, Date.now()) };
-  c.sentAt.set(id, when);
-  c.ws.send(packr.pack(req), { binary: true });
+async function openConn(url: string, k: KeySpec, auth: OrderAuth, replies: 'full' | 'ack'): Promise<Conn> {
+  const ws = await RawWs.open(url);
+  const signer = signerOf(k);
+  const c: Conn = { ws, signer, nextId: 1, nonce: 0, inflight: 0, sentAt: null };
+  if (auth === 'session') {
+    const params = { replies };
+    const logon = { id: 0, op: 'logon', params, ...signFields(signer, 'logon', params, Date.now()) };
+    const reply = await new Promise<{ ok: boolean; code?: string; message?: string }>((resolve) => {
+      ws.onFrame = (p) => resolve(unpackr.unpack(p));
+      ws.send(packr.pack(logon));
+    });
+    if (!reply.ok) throw new Error(`logon ${k.keyId}: ${reply.code} ${reply.message}`);
+    c.nonce = logon.nonce;
+  }
+  return c;
 }
 
-async function wsOrders(t: Extract<Task, { kind: 'wsOrders' }>) {
-  const conns = await Promise.all(t.keys.map((k) => openConn(t.url, signerOf(k))));
-  let acked = 0;
-  let rejected = 0;
-  const codes: Record<string, number> = {};
-  const endAt = performance.now() + t.durationSec * 1000;
-  let running = true;
-  await new Promise<void>((resolve) => {
-    for (const c of conns) {
-      c.ws.on('message', (data: Buffer) => {
-        const reply = unpackr.unpack(data) as { id: number; ok: boolean; code?: string };
-        if (!c.sentAt.delete(reply.id)) return;
-        acked++;
-        if (!reply.ok) {
-          rejected++;
-          codes[reply.code!] = (codes[reply.code!] ?? 0) + 1;
-        }
-        if (running && performance.now() < endAt) sendOrder(c, 0);
-        else if (running) {
-          running = false;
-          resolve();
-        }
-      });
-      for (let i = 0; i < t.window; i++) sendOrder(c, 0);
+/** Writes `n` orders on `c` in one system call; `when` (ms) is recorded as each one's scheduled time. */
+function sendOrders(c: Conn, n: number, auth: OrderAuth, when: number): void {
+  if (n <= 0) return;
+  if (auth === 'signed') {
+    const frames: Buffer[] = [];
+    for (let i = 0; i < n; i++) {
+      const id = c.nextId++;
+      if (c.sentAt !== null) c.sentAt[id] = when;
+      const params = orderParams();
+      const req = { id, op: 'marketOrder', params, ...signFields(c.signer, 'marketOrder', params, Date.now()) };
+      const payload = packr.pack(req);
+      const f = Buffer.allocUnsafe(frameSize(payload.length));
+      frameInto(f, 0, payload);
+      frames.push(f);
     }
-  });
-  const seconds = t.durationSec;
-  for (const c of conns) c.ws.terminate();
-  return { ordersPerSec: acked / seconds, acked, rejected, codes };
+    c.inflight += n;
+    c.ws.write(n === 1 ? frames[0] : Buffer.concat(frames));
+    return;
+  }
+  let size = 0;
+  for (let i = 0; i < n; i++) size += frameSize(templates[(orderNo + i) % ORDER_VARIANTS].payload.length);
+  const out = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    const t = templates[orderNo++ % ORDER_VARIANTS];
+    const start = off + 6; // payloads are < 126 bytes: 2 header bytes + 4 mask bytes
+    off = frameInto(out, off, t.payload);
+    const id = c.nextId++;
+    if (c.sentAt !== null) c.sentAt[id] = when;
+    out.writeUInt32BE(id, start + t.id);
+    writeU64(out, start + t.nonce, ++c.nonce);
+  }
+  c.inflight += n;
+  c.ws.write(out);
 }
 
-async function wsLatency(t: Extract<Task, { kind: 'wsLatency' }>) {
-  const conns = await Promise.all(t.keys.map((k) => openConn(t.url, signerOf(k))));
-  const samples: number[] = [];
-  let rejected = 0;
+interface Tally {
+  acked: number;
+  rejected: number;
+  codes: Record<string, number>;
+}
+
+/** Reads replies: counts them, and calls onAck(conn, id) for each. */
+function listen(c: Conn, tally: Tally, onAck: (id: number) => void): void {
+  c.ws.onFrame = (p) => {
+    let head = replyHead(p);
+    if (head === null) {
+      const msg = unpackr.unpack(p) as { id?: unknown; ok?: boolean; stream?: string };
+      if (msg.stream !== undefined || typeof msg.id !== 'number') return;
+      head = { id: msg.id, ok: msg.ok === true };
+    }
+    c.inflight--;
+    tally.acked++;
+    if (!head.ok) {
+      tally.rejected++;
+      const { code } = unpackr.unpack(p) as { code: string };
+      tally.codes[code] = (tally.codes[code] ?? 0) + 1;
+    }
+    onAck(head.id);
+  };
+}
+
+/**
+ * Closed loop: each connection keeps `window` orders in flight, topping up
+ * after every batch of replies (one write per read). Counts acknowledgements
+ * over durationSec after a warm-up.
+ */
+async function wsOrders(t: Extract<Task, { kind: 'wsOrders' }>) {
+  const conns = await Promise.all(t.keys.map((k) => openConn(t.url, k, t.auth, t.replies ?? 'full')));
+  const tally: Tally = { acked: 0, rejected: 0, codes: {} };
+  let running = true;
   for (const c of conns) {
-    c.ws.on('message', (data: Buffer) => {
-      const reply = unpackr.unpack(data) as { id: number; ok: boolean };
-      const t0 = c.sentAt.get(reply.id);
-      if (t0 === undefined) return;
-      c.sentAt.delete(reply.id);
-      samples.push((performance.now() - t0) * 1000);
-      if (!reply.ok) rejected++;
+    listen(c, tally, () => {});
+    // Top up once per read, after all of the read's replies are counted.
+    c.ws.socket.on('data', () => {
+      if (running) sendOrders(c, t.window - c.inflight, t.auth, 0);
+    });
+  }
+  for (const c of conns) sendOrders(c, t.window, t.auth, 0);
+  await new Promise((r) => setTimeout(r, (t.warmupSec ?? 1) * 1000));
+  const startAcked = tally.acked;
+  const startRejected = tally.rejected;
+  const start = performance.now();
+  await new Promise((r) => setTimeout(r, t.durationSec * 1000));
+  const acked = tally.acked - startAcked;
+  const seconds = (performance.now() - start) / 1000;
+  running = false;
+  for (const c of conns) c.ws.close();
+  return {
+    ordersPerSec: acked / seconds,
+    acked,
+    rejected: tally.rejected - startRejected,
+    codes: tally.codes,
+    seconds,
+  };
+}
+
+/**
+ * Open loop: orders are due at ratePerSec, spread over the connections;
+ * each order's latency counts from its scheduled time (so queueing in the
+ * server, or the generator falling behind, is not hidden).
+ */
+async function wsLatency(t: Extract<Task, { kind: 'wsLatency' }>) {
+  const conns = await Promise.all(t.keys.map((k) => openConn(t.url, k, t.auth, t.replies ?? 'full')));
+  const total = t.ratePerSec * t.durationSec;
+  const samples = new Float64Array(total);
+  let n = 0;
+  const tally: Tally = { acked: 0, rejected: 0, codes: {} };
+  for (const c of conns) {
+    const sentAt = new Float64Array(Math.ceil(total / conns.length) + 2);
+    c.sentAt = sentAt;
+    listen(c, tally, (id) => {
+      if (id < sentAt.length && sentAt[id] > 0) {
+        samples[n++] = (performance.now() - sentAt[id]) * 1000;
+        sentAt[id] = 0;
+      }
     });
   }
   const start = performance.now();
-  const total = t.ratePerSec * t.durationSec;
   let sent = 0;
+  // Between sends the pump sleeps (Atomics.wait, at most PUMP_SLEEP_MS) instead of spinning, so the
+  // generator does not take a core from the gateway; replies are read between sleeps, so a sleep can
+  // only add to a measured latency, never hide one.
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  /** How late (µs) the generator sent each order: the part of a latency that is the generator's. */
+  const lateness = new Float64Array(total);
   await new Promise<void>((resolve) => {
     const pump = () => {
       const now = performance.now();
-      // Open loop: each order has a scheduled time; latency counts from it, so queueing is not hidden.
       const due = Math.min(total, Math.floor(((now - start) * t.ratePerSec) / 1000));
+      // Orders are sent one by one at their scheduled time.
       while (sent < due) {
         const scheduled = start + (sent * 1000) / t.ratePerSec;
-        sendOrder(conns[sent % conns.length], scheduled);
+        sendOrders(conns[sent % conns.length], 1, t.auth, scheduled);
+        lateness[sent] = (now - scheduled) * 1000;
         sent++;
       }
-      if (sent < total) setImmediate(pump);
-      else resolve();
+      if (sent >= total) return resolve();
+      const next = start + (sent * 1000) / t.ratePerSec - performance.now();
+      if (next > 0.005) Atomics.wait(sleeper, 0, 0, Math.min(next, PUMP_SLEEP_MS));
+      setImmediate(pump);
     };
     pump();
   });
   const drainUntil = performance.now() + 5_000;
-  while (samples.length < sent && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
-  for (const c of conns) c.ws.terminate();
-  samples.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    samples[Math.min(samples.length - 1, Math.max(0, Math.ceil((p / 100) * samples.length) - 1))];
-  const seconds = (performance.now() - start) / 1000;
+  while (n < sent && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
+  for (const c of conns) c.ws.close();
+  const sorted = samples.subarray(0, n).sort();
+  const pct = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
+  const late = lateness.subarray(0, sent).sort();
+  const sendLateP99 = late[Math.min(sent - 1, Math.max(0, Math.ceil(0.99 * sent) - 1))];
   return {
     sent,
-    acked: samples.length,
-    rejected,
+    acked: n,
+    rejected: tally.rejected,
+    codes: tally.codes,
     achievedRate: sent / t.durationSec,
     p50: pct(50),
     p99: pct(99),
     p999: pct(99.9),
-    seconds,
+    max: n > 0 ? sorted[n - 1] : Number.NaN,
+    sendLateP99,
   };
 }
 

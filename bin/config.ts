@@ -42,7 +42,34 @@ export interface Config {
     jumpSizeE6: number;
   };
   loop: { maxCommandsPerTurn: number; hashEveryTurns: number; idleTickMs: number };
+  /** Portfolio margin's pool (bin/portfolio-runner.ts); optional in the file, defaults below. */
+  portfolio: PortfolioConfig;
 }
+
+export interface PortfolioConfig {
+  /** Pool threads (leave the loop a core) and the deadline of one pool job (ms). */
+  threads: number;
+  timeoutMs: number;
+  /** Least time between two full recomputes (ms). */
+  recomputeEveryMs: number;
+  /** The margin horizon: oracle prices are sampled this often (ms). */
+  horizonMs: number;
+  /** Least time between two scenario-set rebuilds (ms), and the fewest observations one needs. */
+  rebuildEveryMs: number;
+  minObservations: number;
+  /** How often the runner looks for due work (ms). */
+  runEveryMs: number;
+}
+
+export const DEFAULT_PORTFOLIO_CONFIG: PortfolioConfig = {
+  threads: 1,
+  timeoutMs: 5_000,
+  recomputeEveryMs: 1_000,
+  horizonMs: 60_000,
+  rebuildEveryMs: 300_000,
+  minObservations: 30,
+  runEveryMs: 250,
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -82,7 +109,7 @@ export function parseConfig(raw: unknown): Config {
     return v;
   };
   if (!isObj(raw)) throw new ConfigError(['the configuration must be a JSON object']);
-  const known = ['markets', 'assets', 'insuranceFund', 'gateway', 'persistence', 'oracle', 'loop'];
+  const known = ['markets', 'assets', 'insuranceFund', 'gateway', 'persistence', 'oracle', 'loop', 'portfolio'];
   for (const k of Object.keys(raw)) if (!known.includes(k)) problems.push(`${k}: unknown field`);
 
   const markets: MarketConfig[] = [];
@@ -91,7 +118,10 @@ export function parseConfig(raw: unknown): Config {
     const seen = new Set<string>();
     raw.markets.forEach((m, i) => {
       const path = `markets[${i}]`;
-      if (!isObj(m)) return problems.push(`${path}: must be an object`);
+      if (!isObj(m)) {
+        problems.push(`${path}: must be an object`);
+        return;
+      }
       const symbol = str(m, 'symbol', path, /^[A-Z0-9][A-Z0-9-]{0,31}$/);
       if (seen.has(symbol)) problems.push(`${path}.symbol: duplicate ${symbol}`);
       seen.add(symbol);
@@ -111,7 +141,10 @@ export function parseConfig(raw: unknown): Config {
   else {
     raw.assets.forEach((a, i) => {
       const path = `assets[${i}]`;
-      if (!isObj(a)) return problems.push(`${path}: must be an object`);
+      if (!isObj(a)) {
+        problems.push(`${path}: must be an object`);
+        return;
+      }
       const symbol = str(a, 'symbol', path, /^[A-Z0-9]{1,16}$/);
       const priceMarket = str(a, 'priceMarket', path, /^[A-Z0-9-]+$/);
       if (!markets.some((m) => m.symbol === priceMarket))
@@ -126,6 +159,15 @@ export function parseConfig(raw: unknown): Config {
   const p = section(raw, 'persistence');
   const o = section(raw, 'oracle');
   const l = section(raw, 'loop');
+  let pf: Obj = { ...DEFAULT_PORTFOLIO_CONFIG };
+  if (raw.portfolio !== undefined) {
+    if (!isObj(raw.portfolio)) problems.push('portfolio: must be an object');
+    else {
+      for (const k of Object.keys(raw.portfolio))
+        if (!(k in DEFAULT_PORTFOLIO_CONFIG)) problems.push(`portfolio.${k}: unknown field`);
+      pf = { ...pf, ...raw.portfolio };
+    }
+  }
   const synchronous = p.synchronous;
   if (synchronous !== 'NORMAL' && synchronous !== 'FULL')
     problems.push('persistence.synchronous: must be NORMAL or FULL');
@@ -154,6 +196,15 @@ export function parseConfig(raw: unknown): Config {
       maxCommandsPerTurn: int(l, 'maxCommandsPerTurn', 'loop', 1, 1_000_000),
       hashEveryTurns: int(l, 'hashEveryTurns', 'loop', 0),
       idleTickMs: int(l, 'idleTickMs', 'loop', 1, 60_000),
+    },
+    portfolio: {
+      threads: int(pf, 'threads', 'portfolio', 1, 64),
+      timeoutMs: int(pf, 'timeoutMs', 'portfolio', 1, 86_400_000),
+      recomputeEveryMs: int(pf, 'recomputeEveryMs', 'portfolio', 0, 86_400_000),
+      horizonMs: int(pf, 'horizonMs', 'portfolio', 1, 86_400_000),
+      rebuildEveryMs: int(pf, 'rebuildEveryMs', 'portfolio', 0, 86_400_000),
+      minObservations: int(pf, 'minObservations', 'portfolio', 2, 1_000_000),
+      runEveryMs: int(pf, 'runEveryMs', 'portfolio', 1, 60_000),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -13,7 +13,7 @@
  * bin/server.ts on port 0, creates an account and a key per bot with the
  * admin key the server wrote, starts the bots (an oracle feeder, a market
  * maker on every market, a calm noise taker, three small leveraged takers,
- * a liquidator watching them), prints a summary every few seconds, shocks
+ * a liquidator following the public liquidatable feed), prints a summary every few seconds, shocks
  * BTC halfway through against the leveraged takers' net position (so there
  * is something to liquidate), and stops
  * everything: bots (the maker pulls its quotes), connections, then the
@@ -254,11 +254,7 @@ async function main(argv: string[]): Promise<void> {
       deposit: 500_000 * USD,
     });
     const liquidator = new Liquidator(await connect(liqCreds), { markets: markets.map((m) => m.market) }, botLog);
-    // It sees other accounts' liquidationStarted only through a key that may read them (see bots/liquidator.ts).
-    for (const watched of [calmCreds, ...degens.map((d) => d.creds)]) {
-      const key = await admin.key(watched.account, `watch-${watched.account}`, ['read-only']);
-      await liquidator.watch({ account: watched.account, client: await connect(key) });
-    }
+    // It finds accounts to take over on the public liquidatable feed (see bots/liquidator.ts).
     for (const creds of [mmCreds, calmCreds, liqCreds, ...degens.map((d) => d.creds)])
       await watch.watchAccount(creds.account);
 
@@ -279,7 +275,6 @@ async function main(argv: string[]): Promise<void> {
         `>>> t=${elapsed()}s liquidation in ${markets[market].symbol}: ${e.side} ${coins(e.size)} at ${usd(e.price)} by the ${e.by}`,
       );
     });
-    const insuranceBase = fresh ? 1_000_000 * USD : null; // config/default.json insuranceFund on a new journal
     const summary = async (title: string) => {
       print(`\n── ${title} ${'─'.repeat(Math.max(0, 86 - title.length))}`);
       for (const m of markets) {
@@ -298,9 +293,7 @@ async function main(argv: string[]): Promise<void> {
       }
       const total = watch.totalLiquidations();
       print(
-        `insurance fund ${insuranceBase === null ? '' : `${usd(insuranceBase + watch.insuranceDelta)} USD `}(${signedUsd(
-          watch.insuranceDelta,
-        )} this run${insuranceBase === null ? ", from this run's accounts" : ''})   liquidations ${total.liquidator + total.backstop} (by liquidator ${total.liquidator}, backstop ${total.backstop})   bankruptcies ${watch.bankruptcies}`,
+        `insurance fund ${watch.insuranceFund === null ? 'n/a' : `${usd(watch.insuranceFund)} USD`} (${signedUsd(watch.insuranceDelta)} this run)   liquidations ${total.liquidator + total.backstop} (by liquidator ${total.liquidator}, backstop ${total.backstop})   bankruptcies ${watch.bankruptcies}`,
       );
       for (const b of bots) {
         const s = b.stats();
@@ -375,7 +368,7 @@ function describe(s: Record<string, unknown>): string {
     case 'noise-taker':
       return `orders ${s.ordersSent}, filled ${s.ordersFilled}, volume ${usd(s.volumeQuote as number)} USD`;
     case 'liquidator':
-      return `takeovers ${s.takeovers} (rewards ${usd(s.rewards as number)} USD), liquidationStarted seen ${s.liquidationsStartedSeen}, missed ${s.missed}, unwinds ${s.unwinds}`;
+      return `takeovers ${s.takeovers} (rewards ${usd(s.rewards as number)} USD), positions listed ${s.candidatesSeen}, missed ${s.missed}, unwinds ${s.unwinds}`;
     case 'oracle-feeder': {
       const ms = s.markets as { pushes: number }[];
       return `pushes ${ms.reduce((n, m) => n + m.pushes, 0)}`;

@@ -83,6 +83,8 @@ export interface PortfolioRunnerMetrics {
   observations: number;
   /** seqUsed of the last charges submitted (−1: none). */
   lastSeqUsed: number;
+  /** tsUsed of the last charges the engine accepted (−1: none): the age of the result in force counts from it. */
+  lastAcceptedTsUsed: number;
 }
 
 const DEFAULTS = { recomputeEveryMs: 0, horizonMs: 60_000, minObservations: 30, rebuildEveryMs: 600_000 };
@@ -131,7 +133,9 @@ export class PortfolioRunner {
     failures: {} as Partial<Record<RiskFailureCode, number>>,
     busySkips: 0,
     lastSeqUsed: -1,
+    lastAcceptedTsUsed: -1,
   };
+  readonly #recomputeListeners: ((durationMs: number) => void)[] = [];
 
   constructor({ engine, loop, clock, options }: PortfolioRunnerDeps) {
     const config = resolveScenarioConfig(options.scenarios);
@@ -183,6 +187,11 @@ export class PortfolioRunner {
     };
   }
 
+  /** Called with the duration of every full recompute that succeeded (metrics). */
+  onRecompute(fn: (durationMs: number) => void): void {
+    this.#recomputeListeners.push(fn);
+  }
+
   /** The pool's live worker threads (operations, fault-injection tests). */
   get threads(): readonly Worker[] {
     return this.#pool.threads;
@@ -203,6 +212,7 @@ export class PortfolioRunner {
         this.#fail(out.code);
         return null;
       }
+      for (const fn of this.#recomputeListeners) fn(out.durationMs);
       return chargesCommand(out);
     } catch {
       this.#fail('WORKER_FAILED'); // the pool resolves failures as values; this is a last guard
@@ -254,12 +264,22 @@ export class PortfolioRunner {
     this.#m.chargesSubmitted++;
     this.#m.lastSeqUsed = cmd.seqUsed;
     this.#loop.submit(cmd, (o: Outcome) => {
-      if (o.ok) this.#m.chargesAccepted++;
-      else this.#m.chargesRejected++;
+      if (o.ok) {
+        this.#m.chargesAccepted++;
+        this.#m.lastAcceptedTsUsed = Math.max(this.#m.lastAcceptedTsUsed, cmd.tsUsed);
+      } else this.#m.chargesRejected++;
     });
   }
 
   #fail(code: RiskFailureCode): void {
     this.#m.failures[code] = (this.#m.failures[code] ?? 0) + 1;
   }
+}
+
+/** Portfolio accounts held to cross margin right now (the tick announced a fallback for them). */
+export function portfolioFallbackAccounts(engine: Engine): number {
+  const flag = engine.accounts.portfolioFallback;
+  let n = 0;
+  for (const a of engine.portfolio.accounts) if (flag[a] === 1) n++;
+  return n;
 }

@@ -8,29 +8,34 @@
  * First start (an empty journal): the genesis commands from the config are
  * journaled (markets, collateral assets, the insurance fund), an admin
  * account is created with an Ed25519 key whose private half is written to
- * `<journal>.admin-key.json` (mode 0600). Every later start recovers.
+ * `<journal>.admin-key.json` (mode 0600; gateway/sdk loadAdminKey reads it).
+ * Every later start recovers.
+ *
+ * Embedding: `const server = await main([], { configPath, dataPath, port: 0 })`
+ * runs it in the caller's process and returns a handle; `await server.stop()`
+ * closes sockets, drains the loop into the journal, writes a final snapshot
+ * and stops the pool, without ending the process. The command line entry
+ * stops the same way on SIGINT / SIGTERM, then exits.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from '../core/commands.ts';
 import type { Engine } from '../core/engine.ts';
 import { Loop } from '../core/loop.ts';
 import { EngineKeyRegistry } from '../gateway/auth/engine-keys.ts';
 import { CommitFeed } from '../gateway/commit-feed.ts';
-import { startGateway } from '../gateway/server.ts';
+import { registerPortfolioMetrics } from '../gateway/metrics.ts';
+import { type AdminKeyFile, adminKeyPathFor } from '../gateway/sdk/admin-key.ts';
+import { type Gateway, startGateway } from '../gateway/server.ts';
 import { historySource } from '../persistence/history-source.ts';
 import { SnapshotPolicy } from '../persistence/snapshot-policy.ts';
 import { openStore } from '../persistence/store.ts';
 import { type Config, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
 import { OracleSim } from './oracle-sim.ts';
-import { PortfolioRunner } from './portfolio-runner.ts';
+import { PortfolioRunner, portfolioFallbackAccounts } from './portfolio-runner.ts';
 
 const ADMIN_ROLES = ['admin', 'trader', 'read-only', 'liquidator', 'oracle'];
-
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-}
 
 /** Commands that build the exchange the config describes, for an empty journal. */
 function genesis(config: Config, adminPublicKeyHex: string): Command[] {
@@ -70,20 +75,53 @@ function adminKey(path: string): string {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
   const pkcs8 = privateKey.export({ format: 'der', type: 'pkcs8' }).toString('hex');
-  writeFileSync(
-    path,
-    `${JSON.stringify({ keyId: 'admin', account: 0, publicKey: raw, privateKeyPkcs8: pkcs8 }, null, 2)}\n`,
-    {
-      mode: 0o600,
-    },
-  );
+  const file: AdminKeyFile = { keyId: 'admin', account: 0, publicKey: raw, privateKeyPkcs8: pkcs8 };
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   return raw;
 }
 
-export async function main(argv: string[]): Promise<void> {
-  const config = loadConfig(argv[0] ?? process.env.CLEARLOOP_CONFIG ?? DEFAULT_CONFIG_PATH);
-  const path = process.env.CLEARLOOP_DATA_PATH ?? config.persistence.path;
-  const port = process.env.CLEARLOOP_PORT !== undefined ? Number(process.env.CLEARLOOP_PORT) : config.gateway.port;
+export interface MainOptions {
+  /** Config file; default argv[0], then CLEARLOOP_CONFIG, then config/default.json. */
+  configPath?: string;
+  /** Journal path; default CLEARLOOP_DATA_PATH, then the config's. */
+  dataPath?: string;
+  /** Port; default CLEARLOOP_PORT, then the config's (0: any free port). */
+  port?: number;
+  /** Stop on SIGINT / SIGTERM and exit the process. Default false (the command line entry sets it). */
+  signals?: boolean;
+  /** Where the log lines go. Default stdout with a timestamp. */
+  log?: (line: string) => void;
+}
+
+/** A running exchange: what main() returns to embedders and tests. */
+export interface RunningServer {
+  readonly config: Config;
+  readonly engine: Engine;
+  readonly gateway: Gateway;
+  readonly portfolio: PortfolioRunner;
+  readonly host: string;
+  readonly port: number;
+  /** ws://host:port and http://host:port. */
+  readonly url: string;
+  readonly http: string;
+  readonly journalPath: string;
+  /** The admin key file (gateway/sdk loadAdminKey reads it). */
+  readonly adminKeyPath: string;
+  /**
+   * Stop: timers, then the gateway (refuses new commands, releases what is
+   * queued, closes connections and the listener), the portfolio pool, a last
+   * drain of the loop into the journal, a final snapshot, and the store.
+   * Idempotent: a second call returns the first call's promise.
+   */
+  stop(): Promise<{ seq: number; snapshotSeq: number }>;
+}
+
+export async function main(argv: string[] = [], o: MainOptions = {}): Promise<RunningServer> {
+  const log = o.log ?? defaultLog;
+  const config = loadConfig(o.configPath ?? argv[0] ?? process.env.CLEARLOOP_CONFIG ?? DEFAULT_CONFIG_PATH);
+  const path = o.dataPath ?? process.env.CLEARLOOP_DATA_PATH ?? config.persistence.path;
+  const port =
+    o.port ?? (process.env.CLEARLOOP_PORT !== undefined ? Number(process.env.CLEARLOOP_PORT) : config.gateway.port);
   mkdirSync(dirname(path), { recursive: true });
   // History rows are written by the background worker from the journal, so they never lengthen
   // the turn's commit (journal.overhead_ratio: 0.87–0.90 this way, 0.30–0.41 written inline).
@@ -99,8 +137,8 @@ export async function main(argv: string[]): Promise<void> {
   const clock = Date.now;
   const feed = new CommitFeed();
   const loop = new Loop(engine, clock, store.journal, { ...config.loop, tickEveryTurn: true }, feed.onCommitted);
+  const keyPath = adminKeyPathFor(path);
   if (engine.markets.length === 0) {
-    const keyPath = `${path}.admin-key.json`;
     const pub = adminKey(keyPath);
     for (const c of genesis(config, pub)) loop.submit(c);
     loop.drain();
@@ -154,6 +192,7 @@ export async function main(argv: string[]): Promise<void> {
 
   // Portfolio margin: the pool recomputes every portfolio account between turns and rebuilds the
   // scenario sets from sampled oracle prices; results come back as journaled commands.
+  const pc = config.portfolio;
   const portfolio = new PortfolioRunner({
     engine,
     loop,
@@ -162,32 +201,80 @@ export async function main(argv: string[]): Promise<void> {
       setTimeout: (f, ms) => setTimeout(f, ms),
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     },
-    options: { threads: 1, timeoutMs: 5_000, recomputeEveryMs: 1_000, horizonMs: 60_000, rebuildEveryMs: 300_000 },
+    options: {
+      threads: pc.threads,
+      timeoutMs: pc.timeoutMs,
+      recomputeEveryMs: pc.recomputeEveryMs,
+      horizonMs: pc.horizonMs,
+      rebuildEveryMs: pc.rebuildEveryMs,
+      minObservations: pc.minObservations,
+    },
   });
-  timers.push(setInterval(() => portfolio.afterTurn(), 250));
+  timers.push(setInterval(() => portfolio.afterTurn(), pc.runEveryMs));
+  registerPortfolioMetrics(gateway.metrics, {
+    runner: () => portfolio.metrics(),
+    fallbackAccounts: () => portfolioFallbackAccounts(engine),
+    now: clock,
+    onRecompute: (fn) => portfolio.onRecompute(fn),
+  });
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  let stopped: Promise<{ seq: number; snapshotSeq: number }> | null = null;
+  const onSignal = (signal: string) => {
     log(`${signal}: stopping`);
-    for (const t of timers) clearInterval(t);
-    await gateway.close();
-    await portfolio.close();
-    loop.drain();
-    const written = store.writeSnapshot(engine);
-    log(`snapshot at seq ${written.seq} written; journal closed`);
-    await store.close();
-    process.exit(0);
+    running.stop().then(
+      () => process.exit(0),
+      (err) => {
+        process.stderr.write(`clearloop failed to stop cleanly: ${(err as Error).stack ?? String(err)}\n`);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  if (o.signals === true) {
+    process.on('SIGINT', sigint);
+    process.on('SIGTERM', sigterm);
+  }
+
+  const host = config.gateway.host;
+  const running: RunningServer = {
+    config,
+    engine,
+    gateway,
+    portfolio,
+    host,
+    port: gateway.port,
+    url: `ws://${host}:${gateway.port}`,
+    http: `http://${host}:${gateway.port}`,
+    journalPath: path,
+    adminKeyPath: keyPath,
+    stop() {
+      stopped ??= (async () => {
+        process.off('SIGINT', sigint);
+        process.off('SIGTERM', sigterm);
+        for (const t of timers) clearInterval(t);
+        await gateway.close();
+        await portfolio.close();
+        loop.drain();
+        const written = store.writeSnapshot(engine);
+        log(`snapshot at seq ${written.seq} written; journal closed`);
+        await store.close();
+        return { seq: engine.seq, snapshotSeq: written.seq };
+      })();
+      return stopped;
+    },
+  };
+  return running;
+}
+
+function defaultLog(line: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${line}\n`);
 }
 
 export type { Engine };
 
 if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
-  main(process.argv.slice(2)).catch((err) => {
+  main(process.argv.slice(2), { signals: true }).catch((err) => {
     process.stderr.write(
       `clearloop failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );

@@ -5,33 +5,12 @@
  * roles it needs, and deposits its collateral. All of it goes over the
  * WebSocket as signed admin requests.
  */
-import { createPrivateKey, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { ed25519Signer, GatewayClient, generateEd25519Key, type Signer } from '../gateway/sdk/index.ts';
 import { Exchange, type Role } from './exchange.ts';
 
-/** The file bin/server.ts writes on first start (mode 0600). */
-export interface AdminKeyFile {
-  keyId: string;
-  account: number;
-  publicKey: string;
-  /** DER PKCS#8, hex. */
-  privateKeyPkcs8: string;
-}
-
-export function readAdminKeyFile(path: string): AdminKeyFile {
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<AdminKeyFile>;
-  if (typeof raw.keyId !== 'string' || typeof raw.privateKeyPkcs8 !== 'string' || typeof raw.account !== 'number') {
-    throw new Error(`${path}: not an admin key file (keyId, account, privateKeyPkcs8)`);
-  }
-  return raw as AdminKeyFile;
-}
-
-/** A signer for the admin key in `<journal>.admin-key.json`. */
-export function adminSigner(file: AdminKeyFile): Signer {
-  const key = createPrivateKey({ key: Buffer.from(file.privateKeyPkcs8, 'hex'), format: 'der', type: 'pkcs8' });
-  return ed25519Signer(file.keyId, key);
-}
+// The admin key file is read by the SDK (gateway/sdk/admin-key.ts); re-exported for the bots' callers.
+export { type AdminKeyFile, adminSigner, loadAdminKey, readAdminKeyFile } from '../gateway/sdk/admin-key.ts';
 
 /** One bot's credentials: its account and a key registered for it. */
 export interface BotCredentials {

@@ -1,8 +1,6 @@
 /**
- * Typed calls over the SDK's GatewayClient for the ops the bots use. The
- * SDK types only a few helpers (marketOrder, deposit, account, …); the rest
- * go through `client.request(op, params)` with the shapes of
- * docs/PROTOCOL.md, collected here so the bots read in the trade's words.
+ * The calls the bots make, over the SDK's typed GatewayClient methods (one
+ * per wire op), collected here so the bots read in the trade's words.
  * Nothing here talks to the engine: every call is a WebSocket request.
  */
 import type { CommandAck, GatewayClient } from '../gateway/sdk/index.ts';
@@ -61,21 +59,21 @@ export class Exchange {
 
   // Public queries.
   markets(): Promise<MarketInfo[]> {
-    return this.client.request('markets', {});
+    return this.client.markets();
   }
   ticker(market: number): Promise<Ticker> {
-    return this.client.request('ticker', { market });
+    return this.client.ticker(market);
   }
   depth(market: number, levels?: number): Promise<Depth> {
-    return this.client.request('depth', levels === undefined ? { market } : { market, levels });
+    return this.client.depth(market, levels);
   }
 
   // Private queries (the key's own account unless an admin names one).
   account(account?: number): Promise<AccountView> {
-    return this.client.account(account) as Promise<unknown> as Promise<AccountView>;
+    return this.client.account(account);
   }
   positions(account?: number): Promise<PositionView[]> {
-    return this.client.positions(account) as Promise<unknown> as Promise<PositionView[]>;
+    return this.client.positions(account);
   }
 
   // Trader.
@@ -83,31 +81,28 @@ export class Exchange {
     return this.client.marketOrder(p);
   }
   placeOrder(p: PlaceOrderParams): Promise<CommandAck> {
-    return this.client.request('placeOrder', { ...p });
+    return this.client.placeOrder(p);
   }
   cancelAll(market?: number): Promise<CommandAck> {
-    return this.client.request('cancelAll', market === undefined ? {} : { market });
+    return this.client.cancelAll(market);
   }
   batch(ops: BatchOp[]): Promise<CommandAck> {
-    return this.client.request('batch', { ops });
+    return this.client.batch(ops);
   }
 
   // Liquidator.
   liquidate(p: { account: number; market: number; size: number }): Promise<CommandAck> {
-    return this.client.request('liquidate', { ...p });
+    return this.client.liquidate(p);
   }
 
   // Oracle feeder.
   oracle(p: { market: number; source: number; price: number; confidence: number; publishTs: number }) {
-    return this.client.request<CommandAck>('oracle', { ...p });
+    return this.client.oracle(p);
   }
 
   // Admin.
   async createAccount(): Promise<number> {
-    const ack = await this.client.request<CommandAck>('createAccount', {});
-    const created = eventsOf<{ account: number }>(ack, 'accountCreated')[0];
-    if (created === undefined) throw new Error('createAccount: the ack holds no accountCreated event');
-    return created.account;
+    return (await this.client.createAccount()).account;
   }
   deposit(account: number, amount: number, asset?: number): Promise<CommandAck> {
     return this.client.deposit(asset === undefined ? { account, amount } : { account, amount, asset });

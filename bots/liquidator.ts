@@ -1,24 +1,19 @@
 /**
- * The liquidator: watches accounts for `liquidationStarted` (and
- * `marginWarning`) on their private warnings streams, follows the public
- * liquidations feed, and takes positions over with the `liquidate` op when
- * the expected profit is positive and the takeover fits its capital.
- *
- * Seeing other accounts' warnings. The gateway publishes liquidationStarted
- * only on the liquidated account's private `warnings` stream, and the public
- * `liquidations` feed names no account (docs/PROTOCOL.md), so a liquidator
- * learns about an account only through a key that may read it. Each watched
- * account therefore comes with its own connection: a read-only key on that
- * account (what the demo registers), or an admin connection. A sweep polls
- * the watched accounts' `account` view every `sweepMs`, so a warning missed
- * across a reconnect is still found.
+ * The liquidator: follows the public `liquidatable` feed of each market it
+ * trades (the accounts in liquidation whose positions a takeover would
+ * accept, with the most a takeover may take and the ticks left before the
+ * backstop may close them; docs/PROTOCOL.md) and takes positions over with
+ * the `liquidate` op when the expected profit is positive and the takeover
+ * fits its capital. A sweep queries the same list every `sweepMs`, so a
+ * message missed across a reconnect is still found. It needs no key on the
+ * accounts it liquidates: its own liquidator key and public streams suffice.
  *
  * Speed. The backstop closes what external liquidators leave once the
  * market's liquidatorWindowTicks have passed, and the server ticks on every
- * loop turn, so the window is a number of turns, not of milliseconds. What a
- * decision needs is therefore kept from streams (the watched accounts'
- * positions, our own margin, the depth) and only the mark is read fresh:
- * reacting to liquidationStarted costs two round trips.
+ * loop turn, so the window is a number of turns, not of milliseconds. The
+ * feed is published right after the turn that flagged the account, with the
+ * mark of that turn, and what a decision needs besides (our own margin, the
+ * depth) is kept from streams: reacting costs one round trip, the liquidate.
  *
  * Profit of taking over `size` of a position at the mark:
  *   reward   = size × mark × liquidationPenalty × liquidatorShare
@@ -28,12 +23,13 @@
  * Capital: after the takeover the liquidator must meet initial margin (else
  * LIQUIDATOR_MARGIN); it takes at most what its free collateral
  * (equity − initial requirement) carries at the market's initial ratio ×
- * `capitalSafety`, and at most maxNotional per takeover. The engine caps the
- * size further at what restores the account (a partial liquidation).
+ * `capitalSafety`, at most maxNotional per takeover, and at most what the
+ * feed says a takeover may take (a partial liquidation).
  */
 import type { GatewayClient } from '../gateway/sdk/index.ts';
+import type { LiquidatableAccount, LiquidatableView } from '../gateway/views/liquidation.ts';
 import { Bot, codeOf, type LogFn } from './bot.ts';
-import { Exchange, eventsOf, type MarketInfo, type PositionView, type Side } from './exchange.ts';
+import { eventsOf, type MarketInfo, type Side } from './exchange.ts';
 
 export interface LiquidatorOptions {
   /** Markets it takes positions in (and whose public liquidations it follows). */
@@ -46,16 +42,10 @@ export interface LiquidatorOptions {
   capitalSafety?: number;
   /** Close what it took over with a reduce-only market order. Default true. */
   unwind?: boolean;
-  /** Poll the watched accounts this often. Default 1,000 ms. */
+  /** Query the liquidatable lists this often (a fallback for missed stream messages). Default 1,000 ms. */
   sweepMs?: number;
-  /** Retry an account still in liquidation after this long. Default 250 ms. */
+  /** Retry a position still listed after this long. Default 250 ms. */
   retryMs?: number;
-}
-
-/** A connection that may read `account` (a read-only key on it, or an admin key). */
-export interface Watch {
-  account: number;
-  client: GatewayClient;
 }
 
 export interface Takeover {
@@ -68,25 +58,24 @@ export interface Takeover {
   expectedProfit: number;
 }
 
-interface Watched {
-  account: number;
-  ex: Exchange;
-  inLiquidation: boolean;
-  busy: boolean;
-  /** Its open positions by market, kept from its positions stream. */
-  positions: Map<number, PositionView>;
+/** A position on the feed: the latest entry for one account in one market. */
+interface Candidate extends LiquidatableAccount {
+  market: number;
 }
 
+const keyOf = (account: number, market: number) => `${account}/${market}`;
+
 export class Liquidator extends Bot {
-  private readonly watched = new Map<number, Watched>();
   private readonly info = new Map<number, MarketInfo>();
-  private readonly marks = new Map<number, number>();
+  /** What the feed lists now, by account/market. */
+  private readonly listed = new Map<string, Candidate>();
+  private readonly busy = new Set<string>();
   /** Our own margin, kept from our margin stream (what a takeover may use). */
   private me = { equity: 0, initialRequirement: 0, warned: false, inLiquidation: false };
   private capacityScale = 1;
   readonly takeovers: Takeover[] = [];
-  warningsSeen = 0;
-  liquidationsStartedSeen = 0;
+  /** Distinct account/market positions the feed has listed. */
+  private readonly seen = new Set<string>();
   /** Public liquidations by who closed them. */
   readonly publicLiquidations = { liquidator: 0, backstop: 0 };
   /** Attempts that found the account healthy or flat (the backstop or another liquidator was first). */
@@ -106,29 +95,19 @@ export class Liquidator extends Bot {
     if (o.markets.length === 0) throw new RangeError('a liquidator needs at least one market');
   }
 
+  /** Positions the feed has listed so far (account/market pairs). */
+  get candidatesSeen(): number {
+    return this.seen.size;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     await this.markStartEquity();
     for (const m of await this.ex.markets()) this.info.set(m.market, m);
-    // What a decision needs is kept from streams, so reacting to liquidationStarted costs
-    // two round trips (a fresh mark, then the liquidate): the backstop's window is counted in loop turns.
     await this.client.subscribe('margin', {}, (msg) => {
       this.me = msg.data as typeof this.me;
     });
     this.me = await this.ex.account();
-    for (const market of this.o.markets) {
-      if (!this.info.has(market)) throw new Error(`no market ${market}`);
-      await this.client.subscribe('ticker', { market }, (msg) => {
-        this.marks.set(market, (msg.data as { markPrice: number }).markPrice);
-      });
-      await this.client.subscribe('depth', { market }, () => {});
-      await this.client.subscribe('liquidations', { market }, (msg) => {
-        const d = msg.data as { by: 'liquidator' | 'backstop' };
-        this.publicLiquidations[d.by]++;
-        // Someone is being liquidated in this market: look again at every account we know to be in trouble.
-        for (const w of this.watched.values()) if (w.inLiquidation) this.consider(w);
-      });
-    }
     // Our own health: stop taking over when we are warned ourselves.
     await this.client.subscribe('warnings', {}, (msg) => {
       const e = msg.data as { type: string };
@@ -138,7 +117,16 @@ export class Liquidator extends Bot {
       }
     });
     this.running = true;
-    for (const w of this.watched.values()) await this.subscribeWatch(w);
+    for (const market of this.o.markets) {
+      if (!this.info.has(market)) throw new Error(`no market ${market}`);
+      await this.client.subscribe('depth', { market }, () => {});
+      await this.client.subscribe('liquidations', { market }, (msg) => {
+        const d = msg.data as { by: 'liquidator' | 'backstop' };
+        this.publicLiquidations[d.by]++;
+      });
+      // The list is sent on subscribe, then after every turn that changes it.
+      await this.client.subscribe('liquidatable', { market }, (msg) => this.onList(msg.data as LiquidatableView));
+    }
     this.repeat(
       () => this.o.sweepMs ?? 1_000,
       () => this.sweep(),
@@ -146,49 +134,23 @@ export class Liquidator extends Bot {
     );
   }
 
-  /** Watch another account (before or after start). */
-  async watch(w: Watch): Promise<void> {
-    if (this.watched.has(w.account)) return;
-    const entry: Watched = {
-      account: w.account,
-      ex: new Exchange(w.client),
-      inLiquidation: false,
-      busy: false,
-      positions: new Map(),
-    };
-    this.watched.set(w.account, entry);
-    if (this.running) await this.subscribeWatch(entry);
-  }
-
   onTakeover(fn: (t: Takeover) => void): void {
     this.takeoverListeners.push(fn);
   }
 
-  private async subscribeWatch(w: Watched): Promise<void> {
-    await w.ex.client.subscribe('positions', { account: w.account }, (msg) => {
-      const p = msg.data as PositionView;
-      if (p.base === 0) w.positions.delete(p.market);
-      else w.positions.set(p.market, p);
-    });
-    for (const p of await w.ex.positions(w.account)) if (p.base !== 0) w.positions.set(p.market, p);
-    await w.ex.client.subscribe('warnings', { account: w.account }, (msg) => {
-      const e = msg.data as { type: string };
-      if (e.type === 'marginWarning') this.warningsSeen++;
-      else if (e.type === 'liquidationStarted') {
-        this.liquidationsStartedSeen++;
-        w.inLiquidation = true;
-        this.consider(w);
-      } else if (e.type === 'liquidationEnded') w.inLiquidation = false;
-    });
-    // It may already be in liquidation.
-    const a = await w.ex.account(w.account);
-    if (a.inLiquidation) {
-      w.inLiquidation = true;
-      this.consider(w);
+  /** A market's current list replaces what we held for it. */
+  private onList(view: LiquidatableView): void {
+    for (const [k, c] of this.listed) if (c.market === view.market) this.listed.delete(k);
+    for (const a of view.accounts) {
+      const c: Candidate = { ...a, market: view.market };
+      const k = keyOf(a.account, view.market);
+      this.listed.set(k, c);
+      this.seen.add(k);
+      this.consider(k);
     }
   }
 
-  /** Poll the watched accounts (a fallback for missed stream messages). */
+  /** Query the lists (a fallback for stream messages missed across a reconnect) and our own margin. */
   private async sweep(): Promise<void> {
     if (this.paused) {
       this.me = await this.ex.account();
@@ -197,97 +159,76 @@ export class Liquidator extends Bot {
         this.log(this.name, 'own margin restored: resuming takeovers');
       }
     }
-    for (const w of this.watched.values()) {
-      if (w.busy) continue;
+    for (const market of this.o.markets) {
       try {
-        const a = await w.ex.account(w.account);
-        w.inLiquidation = a.inLiquidation;
-        if (a.inLiquidation) this.consider(w);
+        this.onList(await this.client.liquidatable(market));
       } catch (err) {
-        this.noteError(err, `sweep account ${w.account}`);
+        this.noteError(err, `liquidatable ${market}`);
       }
     }
   }
 
-  private consider(w: Watched): void {
-    if (!this.running || w.busy || this.paused) return;
-    w.busy = true;
+  private consider(k: string): void {
+    if (!this.running || this.busy.has(k) || this.paused || !this.listed.has(k)) return;
+    this.busy.add(k);
     this.spawn(async () => {
       try {
-        await this.attempt(w);
+        await this.attempt(this.listed.get(k) as Candidate);
       } finally {
-        w.busy = false;
-        if (w.inLiquidation) this.after(this.o.retryMs ?? 250, () => this.consider(w), 'retry');
+        this.busy.delete(k);
+        if (this.listed.has(k)) this.after(this.o.retryMs ?? 250, () => this.consider(k), 'retry');
       }
-    }, `liquidate account ${w.account}`);
+    }, `liquidate ${k}`);
   }
 
-  /** One pass over the account's positions, largest notional first. */
-  private async attempt(w: Watched): Promise<void> {
-    if (w.positions.size === 0) {
-      // Nothing cached (a stream message not seen yet): ask.
-      for (const p of await w.ex.positions(w.account)) if (p.base !== 0) w.positions.set(p.market, p);
-    }
-    const positions = [...w.positions.values()]
-      .filter((p) => p.base !== 0 && this.o.markets.includes(p.market))
-      .sort((a, b) => Math.abs(b.base) * b.markPrice - Math.abs(a.base) * a.markPrice);
-    // The ticker stream is throttled to the gateway's tick interval, and the turn that started
-    // the liquidation has usually moved the mark: read it fresh. The depth delta of that turn
-    // was sent before this reply on the same socket, so the book is current too.
-    await Promise.all(
-      positions.map(async (p) => {
-        this.marks.set(p.market, (await this.ex.ticker(p.market)).markPrice);
-      }),
-    );
-    for (const p of positions) {
-      if (!this.running || this.paused) return;
-      const plan = this.plan(p);
-      if (plan === null) continue;
-      try {
-        const ack = await this.ex.liquidate({ account: w.account, market: p.market, size: plan.size });
-        const ev = eventsOf<{ liquidator: number; base: number; price: number; side: Side; liquidatorReward: number }>(
-          ack,
-          'liquidation',
-        ).find((e) => e.liquidator === this.accountId);
-        if (ev === undefined) continue;
-        // ev.side is the liquidated account's trade; we take the other side of it.
-        const ours: Side = ev.side === 'buy' ? 'sell' : 'buy';
-        const t: Takeover = {
-          account: w.account,
-          market: p.market,
-          side: ours,
-          base: ev.base,
-          price: ev.price,
-          reward: ev.liquidatorReward,
-          expectedProfit: plan.expectedProfit,
-        };
-        this.takeovers.push(t);
-        // Until our margin stream says otherwise, count what the new position ties up.
-        const im = this.info.get(p.market)?.params.initialMarginE6 ?? 1_000_000;
-        this.me = { ...this.me, initialRequirement: this.me.initialRequirement + (ev.base * ev.price * im) / 1e15 };
-        this.log(
-          this.name,
-          `took over ${ev.base / 1e9} of account ${w.account} in market ${p.market} at ${ev.price / 1e6} (reward ${ev.liquidatorReward / 1e6} USD)`,
-        );
-        for (const fn of this.takeoverListeners) fn(t);
-        if (this.o.unwind !== false) await this.unwind(t);
-      } catch (err) {
-        const code = codeOf(err);
-        if (code === 'ACCOUNT_HEALTHY' || code === 'NOTHING_TO_LIQUIDATE') {
-          this.missed++;
-          w.inLiquidation = false;
-          return;
-        }
-        this.noteError(err, `liquidate ${plan.size} of account ${w.account} in market ${p.market}`);
-        if (code === 'LIQUIDATOR_MARGIN') this.capacityScale = Math.max(0.05, this.capacityScale / 2);
+  private async attempt(c: Candidate): Promise<void> {
+    if (!this.running || this.paused) return;
+    const plan = this.plan(c);
+    if (plan === null) return;
+    try {
+      const ack = await this.ex.liquidate({ account: c.account, market: c.market, size: plan.size });
+      const ev = eventsOf<{ liquidator: number; base: number; price: number; side: Side; liquidatorReward: number }>(
+        ack,
+        'liquidation',
+      ).find((e) => e.liquidator === this.accountId);
+      if (ev === undefined) return;
+      // ev.side is the liquidated account's trade; we take the other side of it.
+      const ours: Side = ev.side === 'buy' ? 'sell' : 'buy';
+      const t: Takeover = {
+        account: c.account,
+        market: c.market,
+        side: ours,
+        base: ev.base,
+        price: ev.price,
+        reward: ev.liquidatorReward,
+        expectedProfit: plan.expectedProfit,
+      };
+      this.takeovers.push(t);
+      // Until our margin stream says otherwise, count what the new position ties up.
+      const im = this.info.get(c.market)?.params.initialMarginE6 ?? 1_000_000;
+      this.me = { ...this.me, initialRequirement: this.me.initialRequirement + (ev.base * ev.price * im) / 1e15 };
+      this.log(
+        this.name,
+        `took over ${ev.base / 1e9} of account ${c.account} in market ${c.market} at ${ev.price / 1e6} (reward ${ev.liquidatorReward / 1e6} USD, ${c.ticksLeft} ticks before the backstop)`,
+      );
+      for (const fn of this.takeoverListeners) fn(t);
+      if (this.o.unwind !== false) await this.unwind(t);
+    } catch (err) {
+      const code = codeOf(err);
+      if (code === 'ACCOUNT_HEALTHY' || code === 'NOTHING_TO_LIQUIDATE') {
+        this.missed++;
+        this.listed.delete(keyOf(c.account, c.market));
+        return;
       }
+      this.noteError(err, `liquidate ${plan.size} of account ${c.account} in market ${c.market}`);
+      if (code === 'LIQUIDATOR_MARGIN') this.capacityScale = Math.max(0.05, this.capacityScale / 2);
     }
   }
 
   /** Size and expected profit of a takeover, or null when it does not pay or does not fit. */
-  private plan(p: PositionView): { size: number; expectedProfit: number } | null {
+  private plan(p: Candidate): { size: number; expectedProfit: number } | null {
     const m = this.info.get(p.market) as MarketInfo;
-    const mark = this.marks.get(p.market) ?? p.markPrice;
+    const mark = p.markPrice;
     if (!(mark > 0)) return null;
     const free = this.me.equity - this.me.initialRequirement;
     if (free <= 0) return null;
@@ -295,7 +236,7 @@ export class Liquidator extends Bot {
     const byCapital = Math.floor(((free * this.capacityScale) / ratio / mark) * 1e9);
     const byNotional =
       this.o.maxNotional === undefined ? Number.MAX_SAFE_INTEGER : Math.floor((this.o.maxNotional / mark) * 1e9);
-    const size = Math.min(Math.abs(p.base), byCapital, byNotional);
+    const size = Math.min(Math.abs(p.base), p.maxTakeover, byCapital, byNotional);
     if (size < m.params.minOrderSize) return null;
     const notional = (size * mark) / 1e9;
     const reward = (notional * m.params.liquidationPenaltyE6 * m.params.liquidatorShareE6) / 1e12;
@@ -348,9 +289,8 @@ export class Liquidator extends Bot {
     return {
       bot: this.name,
       kind: 'liquidator',
-      watched: this.watched.size,
-      warningsSeen: this.warningsSeen,
-      liquidationsStartedSeen: this.liquidationsStartedSeen,
+      candidatesSeen: this.seen.size,
+      listedNow: this.listed.size,
       takeovers: this.takeovers.length,
       rewards: this.takeovers.reduce((s, t) => s + t.reward, 0),
       missed: this.missed,

@@ -1,14 +1,10 @@
 /**
  * What the demo shows, read over the protocol like everything else: the
  * ticker and public liquidations of every market (a public connection), and
- * the insurance fund.
- *
- * The gateway has no query for the insurance fund, so it is tracked from the
- * events that move it, read on the private warnings stream of each account
- * (an admin connection may subscribe to any account's): a liquidation adds
- * its `insuranceShare`, a bankruptcy takes its `insuranceCovered`. Collateral
- * the fund buys from a bankrupt account (non-USDC collateral only) is not on
- * that stream; the demo deposits USDC only, so nothing is missed there.
+ * the insurance fund, which every ticker carries (`insuranceFund`, USDC; the
+ * `insurance` query adds the other collateral it holds). Bankruptcies are
+ * counted from the private warnings streams of the accounts watched (an
+ * admin connection may subscribe to any account's).
  */
 import type { GatewayClient } from '../gateway/sdk/index.ts';
 import type { MarketInfo, Ticker } from './exchange.ts';
@@ -33,8 +29,11 @@ export class MarketWatch {
   readonly liquidations = new Map<number, LiquidationCount>();
   readonly trades = new Map<number, number>();
   markets: MarketInfo[] = [];
-  /** Net change of the insurance fund since the watch started, quote units (from events). */
+  /** The USDC insurance fund, quote units, from the latest ticker (null before the first). */
+  insuranceFund: number | null = null;
+  /** Its change since the watch started, quote units. */
   insuranceDelta = 0;
+  private insuranceStart: number | null = null;
   bankruptcies = 0;
   private readonly watchedAccounts = new Set<number>();
   private readonly liquidationListeners: ((market: number, e: PublicLiquidation) => void)[] = [];
@@ -50,7 +49,11 @@ export class MarketWatch {
       this.liquidations.set(m.market, { liquidator: 0, backstop: 0 });
       this.trades.set(m.market, 0);
       await this.publicClient.subscribe('ticker', { market: m.market }, (msg) => {
-        this.tickers.set(m.market, msg.data as Ticker);
+        const t = msg.data as Ticker;
+        this.tickers.set(m.market, t);
+        this.insuranceStart ??= t.insuranceFund;
+        this.insuranceFund = t.insuranceFund;
+        this.insuranceDelta = t.insuranceFund - this.insuranceStart;
       });
       await this.publicClient.subscribe('liquidations', { market: m.market }, (msg) => {
         const e = msg.data as PublicLiquidation;
@@ -67,17 +70,12 @@ export class MarketWatch {
     this.liquidationListeners.push(fn);
   }
 
-  /** Follow an account's warnings stream for insurance-fund movements (needs the admin connection). */
+  /** Follow an account's warnings stream for bankruptcies (needs the admin connection). */
   async watchAccount(account: number): Promise<void> {
     if (this.adminClient === null || this.watchedAccounts.has(account)) return;
     this.watchedAccounts.add(account);
     await this.adminClient.subscribe('warnings', { account }, (msg) => {
-      const e = msg.data as { type: string; insuranceShare?: number; insuranceCovered?: number };
-      if (e.type === 'liquidation') this.insuranceDelta += e.insuranceShare ?? 0;
-      else if (e.type === 'bankruptcy') {
-        this.bankruptcies++;
-        this.insuranceDelta -= e.insuranceCovered ?? 0;
-      }
+      if ((msg.data as { type: string }).type === 'bankruptcy') this.bankruptcies++;
     });
   }
 

@@ -5,9 +5,9 @@
  * drains the loop, writes a snapshot and closes the journal) and killed
  * only if it does not exit in time.
  *
- * Spawned rather than imported: bin/server.ts `main()` returns no handle,
- * and its shutdown path ends in process.exit, so an in-process server could
- * not be stopped without ending the caller.
+ * Spawned rather than imported: the demo and the bot tests exercise the
+ * process as operators run it (its own event loop, the SIGTERM path). An
+ * in-process server is `main()` from bin/server.ts, whose handle stops it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -10,10 +10,10 @@
  */
 import type { AuthedCommand, Command } from '../core/commands.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
-import { authenticate } from './auth/authenticate.ts';
+import { authenticate, authenticateSession } from './auth/authenticate.ts';
 import { isDurable } from './auth/engine-keys.ts';
 import type { KeyRecord, KeyRegistry } from './auth/keys.ts';
-import type { Encoding } from './codec/codec.ts';
+import { type Encoding, encode } from './codec/codec.ts';
 import type { DeadmanSwitch } from './deadman.ts';
 import type { LoopDriver } from './driver.ts';
 import { type WireError, wireError } from './errors.ts';
@@ -23,7 +23,7 @@ import { hasRole, type OpSpec, opSpec } from './ops.ts';
 import type { Reply, Request, RequestId } from './protocol.ts';
 import { isWireError, type QueryDeps, runQuery } from './queries.ts';
 import { checkEnvelope } from './schema/envelope.ts';
-import type { Session } from './session.ts';
+import type { ReplyMode, Session } from './session.ts';
 import { type SubscriptionDeps, subscribe, unsubscribe } from './subscriptions.ts';
 import type { BucketMap } from './token-bucket.ts';
 
@@ -35,6 +35,8 @@ export interface Responder {
   /** performance.now() when the request arrived. */
   readonly receivedAt: number;
   send(reply: Reply): void;
+  /** Sends `{ id, ok: true, result: { seq } }` (the ack of a command under replies 'ack'). */
+  sendAck(id: RequestId | null, seq: number): void;
 }
 
 export interface DispatchDeps extends QueryDeps, SubscriptionDeps {
@@ -67,7 +69,32 @@ function schemaMessage(check: OpSpec['check'] | typeof checkEnvelope, value: unk
 }
 
 export class Dispatcher {
+  /** Encoded public ticker replies by encoding + market, valid while engine.seq is tickerSeq. */
+  private readonly tickers = new Map<string, string | Uint8Array>();
+  private tickerSeq = -1;
+
   constructor(private readonly d: DispatchDeps) {}
+
+  /**
+   * The encoded reply to a public `ticker` query (id null), built once per engine state: a ticker is
+   * a function of engine state, which changes only when the loop applies a command (engine.seq).
+   */
+  tickerReply(market: number, encoding: Encoding): string | Uint8Array | null {
+    const e = this.d.engine;
+    if (this.tickerSeq !== e.seq) {
+      this.tickerSeq = e.seq;
+      this.tickers.clear();
+    }
+    const k = `${encoding}${market}`;
+    let body = this.tickers.get(k);
+    if (body === undefined) {
+      const answer = runQuery('ticker', { market }, null, this.d);
+      if (answer instanceof Promise || isWireError(answer)) return null;
+      body = encode({ id: null, ok: true, result: answer }, encoding);
+      this.tickers.set(k, body);
+    }
+    return body;
+  }
 
   fail(r: Responder, id: RequestId | null, e: WireError, seq?: number): void {
     this.d.metrics.errors.inc({ code: e.code });
@@ -93,14 +120,24 @@ export class Dispatcher {
       return this.fail(r, id, wireError('NOT_AVAILABLE', `${req.op} arrives with the order book`));
     }
     let key: KeyRecord | null = null;
-    if (spec.auth === 'signed' || (spec.auth === 'optional' && req.sig !== undefined)) {
-      const auth = authenticate(
-        req,
-        req.params as Record<string, unknown> | undefined,
-        d.keys,
-        d.clock(),
-        d.limits.timestampWindowMs,
-      );
+    const logon = r.session === null ? null : r.session.logon;
+    // On a logged-on connection, an unsigned request to a signed op (or to an optional one, with a
+    // nonce) is authenticated by the logon; `logon` itself is always signed.
+    const viaSession =
+      logon !== null &&
+      req.sig === undefined &&
+      req.op !== 'logon' &&
+      (spec.auth === 'signed' || (spec.auth === 'optional' && req.nonce !== undefined));
+    if (viaSession || spec.auth === 'signed' || (spec.auth === 'optional' && req.sig !== undefined)) {
+      const auth = viaSession
+        ? authenticateSession(req, logon.key, d.keys)
+        : authenticate(
+            req,
+            req.params as Record<string, unknown> | undefined,
+            d.keys,
+            d.clock(),
+            d.limits.timestampWindowMs,
+          );
       if (!auth.ok) return this.fail(r, id, auth.error);
       key = auth.key;
       if (spec.auth === 'signed' && !hasRole(key, spec.roles)) {
@@ -128,7 +165,7 @@ export class Dispatcher {
           key === null ? undefined : { keyId: key.keyId, nonce: req.nonce as number },
         );
       default:
-        return this.session(req.op, params, key, id, r);
+        return this.session(req.op, params, key, id, r, req.nonce);
     }
   }
 
@@ -137,12 +174,17 @@ export class Dispatcher {
     const d = this.d;
     if (d.closing() || !d.driver.healthy) return this.fail(r, id, wireError('UNAVAILABLE'));
     const s = r.session;
+    const receivedAt = r.receivedAt;
     if (s !== null) s.inflight++;
     d.driver.submit(cmd, (outcome: Outcome) => {
-      if (outcome.ok) r.send({ id, ok: true, result: { seq: outcome.seq, events: outcome.events } });
+      if (outcome.ok) {
+        // A logon with replies 'ack' gets { seq } only; the events go out on the private streams.
+        if (s !== null && s.logon !== null && s.logon.replies === 'ack') r.sendAck(id, outcome.seq);
+        else r.send({ id, ok: true, result: { seq: outcome.seq, events: outcome.events } });
+      }
       // A rejected command is journaled too: its seq lets a client find it there.
       else this.fail(r, id, { code: outcome.code, message: outcome.message }, outcome.seq);
-      d.metrics.ackLatency.observe((performance.now() - r.receivedAt) / 1000);
+      d.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
       if (s !== null) s.commandDone();
     });
   }
@@ -223,16 +265,50 @@ export class Dispatcher {
     r.send({ id, ok: true, result: { keyId: p.keyId, account: p.account, roles: p.roles } });
   }
 
+  /**
+   * A verified logon binds the key to this connection (replacing an earlier logon). With engine-backed
+   * keys the logon's nonce is first consumed by a journaled advanceNonce, so a captured logon cannot be
+   * replayed after a restart; the logon takes effect, and is acknowledged, once that turn is durable.
+   */
+  private logon(s: Session, key: KeyRecord, replies: ReplyMode, nonce: number, id: RequestId | null, r: Responder) {
+    const result = { keyId: key.keyId, account: key.account, roles: key.roles, replies };
+    if (!isDurable(this.d.keys)) {
+      s.logon = { key, replies };
+      return r.send({ id, ok: true, result });
+    }
+    const d = this.d;
+    if (d.closing() || !d.driver.healthy) return this.fail(r, id, wireError('UNAVAILABLE'));
+    s.inflight++;
+    d.driver.submit({ type: 'advanceNonce', keyId: key.keyId, nonce }, (outcome: Outcome) => {
+      if (!outcome.ok) this.fail(r, id, { code: outcome.code, message: outcome.message }, outcome.seq);
+      else {
+        if (!s.closed) s.logon = { key, replies };
+        r.send({ id, ok: true, result: { ...result, seq: outcome.seq } });
+      }
+      s.commandDone();
+    });
+  }
+
   private session(
     op: string,
     p: Record<string, unknown>,
     key: KeyRecord | null,
     id: RequestId | null,
     r: Responder,
+    nonce: number | undefined,
   ): void {
     const d = this.d;
     const s = r.session;
     switch (op) {
+      case 'logon':
+        if (s === null) return this.fail(r, id, wireError('NOT_AVAILABLE', 'logon needs a WebSocket'));
+        return this.logon(s, key!, (p.replies as ReplyMode | undefined) ?? 'full', nonce as number, id, r);
+      case 'logout': {
+        if (s === null) return this.fail(r, id, wireError('NOT_AVAILABLE', 'logout needs a WebSocket'));
+        const was = s.logon;
+        s.logon = null;
+        return r.send({ id, ok: true, result: { loggedOut: was !== null, keyId: was?.key.keyId ?? null } });
+      }
       case 'subscribe': {
         if (s === null) return this.fail(r, id, wireError('NOT_AVAILABLE', 'subscribe needs a WebSocket'));
         const out = subscribe(s, p, key, r.encoding, d);

@@ -7,6 +7,9 @@
  * gateway's timed work first: funding ticks that are due, the dead man's
  * switch, and whatever `periodic` adds (slow-consumer sweep, tickers).
  *
+ * The replies a turn releases are queued per connection and written when the
+ * turn ends, one uWS cork per connection (session.ts ReplyBatch).
+ *
  * Funding: a market whose interval has elapsed gets one fundingTick; while it
  * is queued no other is submitted, and after a rejection (a stale oracle, a
  * paused market) the next try waits fundingRetryMs.
@@ -15,6 +18,7 @@ import type { Command } from '../core/commands.ts';
 import type { Engine } from '../core/engine.ts';
 import type { Loop, Reply } from '../core/loop.ts';
 import type { CommitFeed } from './commit-feed.ts';
+import { replyBatch } from './session.ts';
 
 export interface DriverHooks {
   /** Right after each turn (private snapshots, depth deltas). */
@@ -70,7 +74,8 @@ export class LoopDriver {
     this.scheduledAt = performance.now();
     setImmediate(() => {
       this.scheduled = false;
-      this.turn();
+      // Stopped since: close() runs the last turn itself (the journal may be closed after it).
+      if (!this.stopped) this.turn();
     });
   }
 
@@ -80,13 +85,17 @@ export class LoopDriver {
     const t0 = performance.now();
     const seenBefore = this.feed.seen;
     const seqBefore = this.engine.seq;
+    // Replies released by the turn are queued per connection and written at its end, one cork each.
+    replyBatch.begin();
     try {
       this.loop.runTurn();
     } catch (err) {
       this.failed = true;
+      replyBatch.flush();
       this.hooks.fatal(err);
       return;
     }
+    replyBatch.flush();
     if (!this.checkedFeed && this.engine.seq !== seqBefore) {
       // The turn applied something; the loop hands every applied command to onCommitted.
       this.checkedFeed = true;

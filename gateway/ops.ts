@@ -171,6 +171,8 @@ export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze({
   depth: spec('query', 'none', [], P.depth),
   trades: spec('query', 'none', [], P.trades),
   fundingHistory: spec('query', 'none', [], P.fundingHistory),
+  insurance: spec('query', 'none', [], P.insurance),
+  liquidatable: spec('query', 'none', [], P.liquidatable),
   // Private queries.
   account: spec('query', 'signed', READERS, P.account),
   positions: spec('query', 'signed', READERS, P.positions),
@@ -180,6 +182,8 @@ export const OPS: Readonly<Record<string, OpSpec>> = Object.freeze({
   unsubscribe: spec('session', 'none', [], P.unsubscribe, { wsOnly: true }),
   setDeadman: spec('session', 'signed', TRADER, P.setDeadman),
   setCancelOnDisconnect: spec('session', 'signed', TRADER, P.setCancelOnDisconnect, { wsOnly: true }),
+  logon: spec('session', 'signed', ['trader', 'read-only', 'liquidator', 'oracle', 'admin'], P.logon, { wsOnly: true }),
+  logout: spec('session', 'none', [], P.logout, { wsOnly: true }),
 } as unknown as Record<string, OpSpec>);
 
 export function opSpec(op: string): OpSpec | undefined {

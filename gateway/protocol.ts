@@ -39,7 +39,7 @@ export interface ErrorReply {
 export type Reply<T = unknown> = OkReply<T> | ErrorReply;
 
 /** Public channels are per market; private channels are per account and need a signed subscribe. */
-export const PUBLIC_CHANNELS = ['trades', 'ticker', 'liquidations', 'funding', 'depth'] as const;
+export const PUBLIC_CHANNELS = ['trades', 'ticker', 'liquidations', 'funding', 'depth', 'liquidatable'] as const;
 export const PRIVATE_CHANNELS = ['orders', 'fills', 'positions', 'margin', 'warnings'] as const;
 export type PublicChannel = (typeof PUBLIC_CHANNELS)[number];
 export type PrivateChannel = (typeof PRIVATE_CHANNELS)[number];
@@ -86,7 +86,10 @@ export const UNSIGNED_OPS: readonly string[] = [
   'depth',
   'trades',
   'fundingHistory',
+  'insurance',
+  'liquidatable',
   'unsubscribe',
+  'logout',
 ];
 
 /** Prefix of every signing payload; bumped if the canonical form ever changes. */

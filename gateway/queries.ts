@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../core/engine.ts';
 import { reject } from '../core/errors.ts';
+import { accountsInLiquidation } from '../core/liquidation-queue.ts';
 import type { KeyRecord } from './auth/keys.ts';
 import { type WireError, wireError } from './errors.ts';
 import type { GatewayLimits } from './limits.ts';
@@ -12,8 +13,12 @@ import type { DepthSource } from './streams/depth-source.ts';
 import type { RecentRing } from './streams/recent.ts';
 import type { FundingRecord, PublicTrade } from './streams/router.ts';
 import { accountView, positionsOf } from './views/account.ts';
+import { insuranceView, liquidatableView } from './views/liquidation.ts';
 import { marketSummary, ticker } from './views/market.ts';
 import { openOrders } from './views/orders.ts';
+
+/** What the history query pages through. */
+export type HistoryKind = 'fill' | 'funding' | 'deposit' | 'withdrawal' | 'liquidation';
 
 /** Account history, paginated: what persistence/ serves. Any of its methods may be async. */
 export interface HistorySource {
@@ -96,6 +101,16 @@ export function runQuery(
       const m = market(e, p.market);
       if ('code' in m) return m;
       return d.funding.latest(m.id, Math.min((p.limit as number | undefined) ?? 100, d.limits.recentFundingPerMarket));
+    }
+    case 'insurance':
+      return insuranceView(e);
+    case 'liquidatable': {
+      if (p.market === undefined) {
+        const inLiquidation = accountsInLiquidation(e); // one scan for every market
+        return e.markets.map((m) => liquidatableView(e, m, inLiquidation));
+      }
+      const m = market(e, p.market);
+      return 'code' in m ? m : liquidatableView(e, m);
     }
     case 'account':
     case 'positions':

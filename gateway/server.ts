@@ -136,11 +136,14 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     clock,
     { tickIntervalMs: o.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS, fundingRetryMs: o.fundingRetryMs ?? 1_000 },
     {
-      afterTurn: () => router.flushTurn(),
+      // Tickers after the turn, not on the periodic timer before it: each ticker holds the tick just committed.
+      afterTurn: () => {
+        router.flushTurn();
+        tickers.publishChanged();
+      },
       periodic: (now) => {
         for (const account of deadman.expired(now)) cancelAll(account);
         sweepSlowConsumers(sessions);
-        tickers.publishChanged();
         if (now - lastRateMs >= 1_000) {
           metrics.sampleRate(now);
           lastRateMs = now;
@@ -169,9 +172,17 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
       if (!closing && driver.healthy) driver.submit(cancelAllOrdersCommand(account), null);
     });
 
+  // One labelled child per (type, result), looked up once: labels() hashes its arguments on every call.
+  const commandCounters = new Map<string, { inc(): void }>();
   o.feed.attach((entry, outcome) => {
     metrics.count++;
-    metrics.commands.inc({ type: entry.cmd.type, result: outcome.ok ? 'ok' : 'rejected' });
+    const name = outcome.ok ? entry.cmd.type : `!${entry.cmd.type}`;
+    let counter = commandCounters.get(name);
+    if (counter === undefined) {
+      counter = metrics.commands.labels({ type: entry.cmd.type, result: outcome.ok ? 'ok' : 'rejected' });
+      commandCounters.set(name, counter);
+    }
+    counter.inc();
     router.onCommitted(entry, outcome);
   });
 

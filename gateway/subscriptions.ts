@@ -4,7 +4,7 @@
  * (an admin key may name any). A stream is subscribed once per connection,
  * in the encoding of the latest subscribe request. Depth and ticker send
  * their current state right after the reply; depth's snapshot carries the
- * seq the next delta follows.
+ * seq the next delta follows. `liquidatable` sends its current list likewise.
  */
 import type { Engine } from '../core/engine.ts';
 import { reject } from '../core/errors.ts';
@@ -19,6 +19,7 @@ import type { Session } from './session.ts';
 import type { DepthFeed } from './streams/depth-feed.ts';
 import type { Publisher } from './streams/publisher.ts';
 import { type Scope, streamKey, topicOf } from './streams/topics.ts';
+import { liquidatableView } from './views/liquidation.ts';
 import { ticker } from './views/market.ts';
 
 export interface SubscriptionDeps {
@@ -74,6 +75,12 @@ export function subscribe(
       const snap = d.depth.snapshot(scope.market as number);
       if (snap !== null) s.send(d.publisher.message('depth', scope, snap.seq, snap.data), encoding);
     };
+  } else if (channel === 'liquidatable') {
+    after = () => {
+      const m = d.engine.markets[scope.market as number];
+      const view = liquidatableView(d.engine, m);
+      s.send(d.publisher.message('liquidatable', scope, d.publisher.lastSeq('liquidatable', scope), view), encoding);
+    };
   } else if (channel === 'ticker') {
     after = () => {
       const m = d.engine.markets[scope.market as number];
@@ -85,21 +92,20 @@ export function subscribe(
 
 export function unsubscribe(s: Session, p: Record<string, unknown>): unknown {
   const channel = p.channel as Channel;
-  const scope: Scope = isPrivateChannel(channel)
-    ? { account: (p.account as number | undefined) ?? -1 }
-    : { market: p.market as number };
+  const priv = isPrivateChannel(channel);
+  // Without its scope (a private channel's account, a public channel's market), every stream
+  // of the channel on this connection goes; with it, exactly that stream.
+  const scoped = priv ? p.account !== undefined : p.market !== undefined;
+  const exact = scoped
+    ? streamKey(channel, priv ? { account: p.account as number } : { market: p.market as number })
+    : '';
+  const prefix = `${channel}/${priv ? 'a' : 'm'}`;
   let removed = 0;
   for (const [stream, topic] of s.subs) {
-    // A private unsubscribe without an account removes the channel for every account on this connection.
-    const match =
-      isPrivateChannel(channel) && p.account === undefined
-        ? stream.startsWith(`${channel}/a`)
-        : stream === streamKey(channel, scope);
-    if (match) {
-      s.ws?.unsubscribe(topic);
-      s.subs.delete(stream);
-      removed++;
-    }
+    if (scoped ? stream !== exact : !stream.startsWith(prefix)) continue;
+    s.ws?.unsubscribe(topic);
+    s.subs.delete(stream);
+    removed++;
   }
   return { channel, removed };
 }

@@ -8,12 +8,12 @@
  * UTF-8, by dropping the connection (the client sees 1006).
  */
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import { decodeFrame, type Encoding } from './codec/codec.ts';
+import { decodeFrame, type Encoding, encodeAck } from './codec/codec.ts';
 import type { Dispatcher, Responder } from './dispatch.ts';
 import { CloseCodes, wireError } from './errors.ts';
 import type { GatewayLimits } from './limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
-import type { Reply } from './protocol.ts';
+import type { Reply, RequestId } from './protocol.ts';
 import { Session, type SessionData } from './session.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -38,6 +38,34 @@ function idOf(value: unknown): Reply['id'] {
     ? id
     : null;
 }
+
+class WsResponder implements Responder {
+  readonly transport = 'ws';
+  receivedAt = 0;
+  constructor(
+    readonly session: Session,
+    readonly encoding: Encoding,
+  ) {}
+  send(reply: Reply): void {
+    this.session.send(reply, this.encoding);
+  }
+  sendAck(id: RequestId | null, seq: number): void {
+    this.session.sendFrame(encodeAck(id, seq, this.encoding), this.encoding === 'msgpack');
+  }
+}
+
+/** A connection's two responders (one per encoding), held beside it. */
+const responders = {
+  json: new WeakMap<Session, WsResponder>(),
+  msgpack: new WeakMap<Session, WsResponder>(),
+  get(s: Session, e: Encoding): WsResponder | undefined {
+    return this[e].get(s);
+  },
+  set(s: Session, r: WsResponder): WsResponder {
+    this[r.encoding].set(s, r);
+    return r;
+  },
+};
 
 export function mountWebSocket(app: TemplatedApp, d: WsDeps): void {
   const L = d.limits;
@@ -82,13 +110,10 @@ export function mountWebSocket(app: TemplatedApp, d: WsDeps): void {
         return;
       }
       const encoding: Encoding = isBinary ? 'msgpack' : 'json';
-      const responder: Responder = {
-        transport: 'ws',
-        session: s,
-        encoding,
-        receivedAt,
-        send: (reply) => s.send(reply, encoding),
-      };
+      // One responder per connection and encoding, reused: the dispatcher reads receivedAt at once.
+      let responder = responders.get(s, encoding);
+      if (responder === undefined) responder = responders.set(s, new WsResponder(s, encoding));
+      responder.receivedAt = receivedAt;
       const decoded = decodeFrame(new Uint8Array(message), encoding, L);
       if (!decoded.ok) {
         d.dispatcher.fail(responder, null, wireError('BAD_FRAME', decoded.reason));

@@ -58,3 +58,29 @@ export function authenticate(
   }
   return { ok: true, key };
 }
+
+/**
+ * A request on a logged-on connection that carries no signature: the
+ * connection's logon vouches for the key, and the request's nonce must still
+ * pass the key's high-water mark (one counter per key, shared with signed
+ * requests). The key must still be the one the logon verified: revoked or
+ * re-registered keys end what the logon allowed.
+ */
+export function authenticateSession(req: Request, logonKey: KeyRecord, keys: KeyRegistry): AuthResult {
+  if (req.key !== undefined || req.ts !== undefined) {
+    return {
+      ok: false,
+      error: wireError('UNAUTHORIZED', 'a request under a session logon carries a nonce and no key, ts or sig'),
+    };
+  }
+  const nonce = req.nonce;
+  if (nonce === undefined) return { ok: false, error: wireError('UNAUTHORIZED', 'nonce is required') };
+  const keyId = logonKey.keyId;
+  if (keys.get(keyId) !== logonKey) {
+    return { ok: false, error: wireError('UNAUTHORIZED', `key ${keyId} was revoked or replaced since the logon`) };
+  }
+  if (!keys.advanceNonce(keyId, nonce)) {
+    return { ok: false, error: wireError('NONCE_REPLAYED', `nonce ${nonce} ≤ last accepted ${keys.lastNonce(keyId)}`) };
+  }
+  return { ok: true, key: logonKey };
+}

@@ -19,7 +19,8 @@ export class EngineKeyRegistry implements KeyRegistry {
   /** Registrations and revocations go to the engine as commands (dispatch.ts checks this flag). */
   readonly durable = true;
   private readonly pending = new Map<string, number>();
-  private readonly records = new Map<string, { material: string; record: KeyRecord }>();
+  /** Per key id: the engine's ApiKey object a record was built from (a new registration is a new object). */
+  private readonly records = new Map<string, { source: object; record: KeyRecord }>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -33,8 +34,7 @@ export class EngineKeyRegistry implements KeyRegistry {
     const k = this.engine.apiKeys.get(keyId);
     if (k === undefined || k.revoked) return undefined;
     const cached = this.records.get(keyId);
-    if (cached !== undefined && cached.material === k.material && cached.record.account === k.account)
-      return cached.record;
+    if (cached !== undefined && cached.source === k) return cached.record;
     let publicKey: KeyObject | null = null;
     let secret: Buffer | null = null;
     if (k.scheme === 'ed25519') publicKey = ed25519PublicKeyFromRaw(k.material);
@@ -47,7 +47,7 @@ export class EngineKeyRegistry implements KeyRegistry {
       publicKey,
       secret,
     };
-    this.records.set(keyId, { material: k.material, record });
+    this.records.set(keyId, { source: k, record });
     return record;
   }
 

@@ -18,7 +18,7 @@ import type { GatewayMetrics } from '../metrics.ts';
 import type { Request } from '../protocol.ts';
 import type { BucketMap } from '../token-bucket.ts';
 import { marketByRef } from '../views/market.ts';
-import { type ResponseState, track, writeRaw, writeReply } from './respond.ts';
+import { CONTENT_TYPE, type ResponseState, track, writeRaw, writeReply } from './respond.ts';
 
 export interface HttpDeps {
   engine: Engine;
@@ -86,11 +86,23 @@ export function mountHttp(app: TemplatedApp, d: HttpDeps): void {
     encoding,
     receivedAt,
     send: (reply) => writeReply(res, state, reply, encoding),
+    sendAck: (id, seq) => writeReply(res, state, { id, ok: true, result: { seq } }, encoding),
   });
+
+  // One labelled counter per route, looked up once (labels() hashes its arguments on every call).
+  const routeCounters = new Map<string, { inc(): void }>();
+  const countRequest = (route: string) => {
+    let c = routeCounters.get(route);
+    if (c === undefined) {
+      c = d.metrics.httpRequests.labels({ route });
+      routeCounters.set(route, c);
+    }
+    c.inc();
+  };
 
   /** Common entry: rate limit, then hand the envelope (or its builder, for bodies) over. */
   const admit = (res: HttpResponse, route: string): { state: ResponseState; ok: boolean } => {
-    d.metrics.httpRequests.inc({ route });
+    countRequest(route);
     const state = track(res);
     const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
     if (!d.addressBuckets.take(remote, d.clock())) {
@@ -185,10 +197,42 @@ export function mountHttp(app: TemplatedApp, d: HttpDeps): void {
 
   get('/v1/time', 'time', () => ({ op: 'time' }));
   get('/v1/markets', 'markets', () => ({ op: 'markets' }));
-  get('/v1/markets/:market/ticker', 'ticker', marketRoute('ticker'));
+  // The ticker without query parameters is encoded once per engine state and served from that cache
+  // (answered synchronously, so no abort tracking); with parameters it takes the common path.
+  const tickerRoute = marketRoute('ticker');
+  app.get('/v1/markets/:market/ticker', (res, req) => {
+    const query = req.getQuery();
+    const m = query ? undefined : marketByRef(d.engine, req.getParameter(0));
+    const body = m === undefined ? null : d.dispatcher.tickerReply(m.id, encodingOf(req));
+    if (body === null) {
+      const t0 = performance.now();
+      const { state, ok } = admit(res, 'ticker');
+      if (!ok) return;
+      const encoding = encodingOf(req);
+      const env = tickerRoute(req);
+      if ('code' in env) return fail(res, state, env, encoding);
+      return d.dispatcher.handle(env, responder(res, state, encoding, t0));
+    }
+    countRequest('ticker');
+    const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+    if (!d.addressBuckets.take(remote, d.clock())) {
+      const e = wireError('RATE_LIMITED', 'address');
+      d.metrics.errors.inc({ code: e.code });
+      return writeReply(
+        res,
+        { aborted: false, done: false },
+        { id: null, ok: false, code: e.code, message: e.message },
+        'json',
+      );
+    }
+    res.writeStatus('200 OK').writeHeader('content-type', CONTENT_TYPE[encodingOf(req)]).end(body);
+  });
   get('/v1/markets/:market/depth', 'depth', marketRoute('depth'));
   get('/v1/markets/:market/trades', 'trades', marketRoute('trades'));
   get('/v1/markets/:market/funding', 'funding', marketRoute('fundingHistory'));
+  get('/v1/markets/:market/liquidatable', 'liquidatable', marketRoute('liquidatable'));
+  get('/v1/liquidatable', 'liquidatable', () => ({ op: 'liquidatable' }));
+  get('/v1/insurance', 'insurance', () => ({ op: 'insurance' }));
   // Signed REST.
   get('/v1/account', 'account', (req) =>
     withSignature({ op: 'account', params: queryParams(req.getQuery() ?? '') }, signedHeaders(req)),

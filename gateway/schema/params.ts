@@ -123,6 +123,8 @@ export const P = {
   depth: Closed({ market: MarketId, levels: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000 })) }),
   trades: Closed({ market: MarketId, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
   fundingHistory: Closed({ market: MarketId, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
+  insurance: Empty,
+  liquidatable: Closed({ market: Type.Optional(MarketId) }),
   account: Closed({ account: Type.Optional(Id) }),
   positions: Closed({ account: Type.Optional(Id) }),
   history: Closed({
@@ -148,4 +150,7 @@ export const P = {
   }),
   setDeadman: Closed({ ms: Type.Integer({ minimum: 0, maximum: 86_400_000 }) }),
   setCancelOnDisconnect: Closed({ enabled: Type.Boolean() }),
+  // Session logon (WebSocket only): one signed logon, then requests with a nonce and no signature.
+  logon: Closed({ replies: Type.Optional(literals(['full', 'ack'])) }),
+  logout: Empty,
 } as const;

@@ -1,357 +1,242 @@
 /**
- * The typed client for the gateway's WebSocket API. It numbers requests and
- * matches replies by id, signs private requests (signer.ts), keeps L2 books
- * from depth streams and resyncs them on a sequence gap, and reconnects
- * (with backoff) and resubscribes after a dropped connection. Requests in
- * flight when a connection drops fail with DISCONNECTED: their outcome is
- * unknown, so query before retrying a command.
+ * The typed client for the gateway's WebSocket API: one method per wire op
+ * (docs/PROTOCOL.md), named as the op, over the connection in
+ * client-core.ts (request ids, signing, streams, book resync, reconnect).
+ * Params are typed from the server's own schemas (types.ts). Commands
+ * resolve with their acknowledgement once durable; a rejection rejects with
+ * a GatewayError carrying the stable code (and, for an engine rejection,
+ * the seq it was journaled under).
  */
-import { Packr, Unpackr } from 'msgpackr';
-import WebSocket from 'ws';
-import type { Encoding } from '../codec/codec.ts';
-import {
-  type Channel,
-  type DepthData,
-  isPrivateChannel,
-  type Reply,
-  type Request,
-  type StreamMessage,
-  UNSIGNED_OPS,
-} from '../protocol.ts';
-import { DepthBook } from './depth-book.ts';
-import { type Signer, signFields } from './signer.ts';
+import type { Channel } from '../protocol.ts';
+import { ClientCore, type ClientOptions, GatewayError } from './client-core.ts';
+import type {
+  AccountView,
+  AmendOrderParams,
+  BatchOp,
+  CancelOrderParams,
+  CommandAck,
+  CreateAssetParams,
+  CreateMarketParams,
+  DepthResult,
+  FundingRecord,
+  HistoryPage,
+  HistoryParams,
+  InsuranceView,
+  KeyRegistered,
+  LiquidatableView,
+  MarketOrderParams,
+  MarketSummary,
+  OpenOrder,
+  OracleParams,
+  PlaceOrderParams,
+  PositionView,
+  PublicTrade,
+  RegisterKeyParams,
+  Ticker,
+  TimeResult,
+} from './types.ts';
 
-export class GatewayError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    /** For a command the engine rejected: the seq it was journaled under. */
-    readonly seq?: number,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'GatewayError';
-  }
+export { type ClientOptions, GatewayError, type StreamHandler, streamKeyOf } from './client-core.ts';
+export type { CommandAck } from './types.ts';
+
+/** Params without the fields left undefined (absent optionals stay absent on the wire and in the signature). */
+function defined<T extends object>(p: T): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v;
+  return out;
 }
 
-export interface ClientOptions {
-  /** ws://host:port */
-  url: string;
-  /** Default 'msgpack' (binary frames); 'json' uses text frames. */
-  encoding?: Encoding;
-  signer?: Signer | null;
-  /** Reconnect and resubscribe when the connection drops. Default true. */
-  reconnect?: boolean;
-  reconnectDelayMs?: number;
-  maxReconnectDelayMs?: number;
-  /** A request without a reply after this long fails with TIMEOUT. Default 30,000 ms. */
-  requestTimeoutMs?: number;
-  clock?: () => number;
-}
-
-export type StreamHandler = (msg: StreamMessage) => void;
-
-interface Subscription {
-  channel: Channel;
-  params: Record<string, unknown>;
-  handler: StreamHandler;
-  lastSeq: number;
-  book: DepthBook | null;
-}
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
-}
-
-type ClientEvent = 'reconnect' | 'disconnect' | 'gap';
-
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true });
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
-
-export function streamKeyOf(channel: string, scope: { market?: number; account?: number }): string {
-  return scope.account !== undefined ? `${channel}/a${scope.account}` : `${channel}/m${scope.market}`;
-}
-
-export class GatewayClient {
-  private ws: WebSocket | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
-  private readonly subs = new Map<string, Subscription>();
-  private readonly listeners = new Map<ClientEvent, ((info: unknown) => void)[]>();
-  private closedByUser = false;
-  private reconnectDelay: number;
-  readonly encoding: Encoding;
-  private readonly clock: () => number;
-
-  private constructor(private readonly o: ClientOptions) {
-    this.encoding = o.encoding ?? 'msgpack';
-    this.clock = o.clock ?? Date.now;
-    this.reconnectDelay = o.reconnectDelayMs ?? 50;
-  }
-
+export class GatewayClient extends ClientCore {
   static async connect(options: ClientOptions): Promise<GatewayClient> {
     const c = new GatewayClient(options);
     await c.open();
     return c;
   }
 
-  get connected(): boolean {
-    return this.ws !== null && this.ws.readyState === WebSocket.OPEN;
-  }
-
-  on(event: ClientEvent, fn: (info: unknown) => void): void {
-    const list = this.listeners.get(event) ?? [];
-    list.push(fn);
-    this.listeners.set(event, list);
-  }
-
-  private emit(event: ClientEvent, info: unknown): void {
-    for (const fn of this.listeners.get(event) ?? []) fn(info);
-  }
-
-  private open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const ws = new WebSocket(this.o.url, { perMessageDeflate: false });
-      let opened = false;
-      ws.on('open', () => {
-        opened = true;
-        this.ws = ws;
-        resolve();
-      });
-      ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
-      ws.on('error', (err) => {
-        if (!opened) reject(err);
-      });
-      ws.on('close', (code, reason) => {
-        if (!opened) return;
-        this.onClose(code, reason.toString());
-      });
-    });
-  }
-
-  private onClose(code: number, reason: string): void {
-    this.ws = null;
-    for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
-      p.reject(new GatewayError('DISCONNECTED', `connection closed (${code} ${reason}) before reply ${id}`));
-    }
-    this.pending.clear();
-    for (const s of this.subs.values()) s.book?.invalidate();
-    this.emit('disconnect', { code, reason });
-    if (!this.closedByUser && this.o.reconnect !== false) this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    const delay = this.reconnectDelay;
-    this.reconnectDelay = Math.min(this.reconnectDelay * 2, this.o.maxReconnectDelayMs ?? 5_000);
-    setTimeout(() => {
-      if (this.closedByUser) return;
-      this.open().then(
-        () => {
-          this.reconnectDelay = this.o.reconnectDelayMs ?? 50;
-          this.resubscribeAll().then(
-            () => this.emit('reconnect', { subscriptions: this.subs.size }),
-            () => this.emit('reconnect', { subscriptions: this.subs.size, failed: true }),
-          );
-        },
-        () => this.scheduleReconnect(),
-      );
-    }, delay);
-  }
-
-  private async resubscribeAll(): Promise<void> {
-    const subs = [...this.subs.values()];
-    await Promise.all(subs.map((s) => this.request('subscribe', s.params, isPrivateChannel(s.channel))));
-  }
-
-  private onFrame(data: Buffer, isBinary: boolean): void {
-    let msg: unknown;
-    try {
-      msg = isBinary ? unpackr.unpack(data) : JSON.parse(data.toString('utf8'));
-    } catch {
-      return;
-    }
-    if (typeof msg !== 'object' || msg === null) return;
-    if ('stream' in msg) this.handleStreamMessage(msg as StreamMessage);
-    else this.onReply(msg as Reply);
-  }
-
-  private onReply(reply: Reply): void {
-    if (typeof reply.id !== 'number') return;
-    const p = this.pending.get(reply.id);
-    if (p === undefined) return;
-    this.pending.delete(reply.id);
-    clearTimeout(p.timer);
-    if (reply.ok) p.resolve(reply.result);
-    else p.reject(new GatewayError(reply.code, reply.message, reply.seq));
-  }
-
-  /** Feed a stream message as if it had arrived (used by the socket handler; tests use it to simulate loss). */
-  handleStreamMessage(msg: StreamMessage): void {
-    const sub = this.subs.get(streamKeyOf(msg.stream, msg));
-    if (sub === undefined) return;
-    if (msg.stream === 'depth' && sub.book !== null) {
-      const data = msg.data as DepthData;
-      if (data.type === 'snapshot') {
-        sub.book.applySnapshot(msg.seq, data);
-        sub.handler(msg);
-        return;
-      }
-      const r = sub.book.applyDelta(msg.seq, data);
-      if (r === 'applied') sub.handler(msg);
-      else if (r === 'gap') {
-        this.emit('gap', { stream: 'depth', market: msg.market, expected: sub.book.seq + 1, got: msg.seq });
-        void this.resync(msg.market as number).catch(() => {});
-      }
-      return;
-    }
-    if (sub.lastSeq !== 0 && msg.seq > sub.lastSeq + 1) {
-      this.emit('gap', {
-        stream: msg.stream,
-        market: msg.market,
-        account: msg.account,
-        expected: sub.lastSeq + 1,
-        got: msg.seq,
-      });
-    }
-    if (msg.seq > sub.lastSeq) sub.lastSeq = msg.seq;
-    sub.handler(msg);
-  }
-
-  /** Send one request; resolves with its result or rejects with a GatewayError. */
-  request<T = unknown>(op: string, params?: Record<string, unknown>, signed = !UNSIGNED_OPS.includes(op)): Promise<T> {
-    const ws = this.ws;
-    if (ws === null || ws.readyState !== WebSocket.OPEN) {
-      return Promise.reject(new GatewayError('DISCONNECTED', 'not connected'));
-    }
-    const id = this.nextId++;
-    const req: Request = { id, op };
-    if (params !== undefined) req.params = params;
-    if (signed) {
-      if (!this.o.signer)
-        return Promise.reject(new GatewayError('UNAUTHORIZED', `${op} must be signed and this client has no signer`));
-      Object.assign(req, signFields(this.o.signer, op, params, this.clock()));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id);
-        reject(new GatewayError('TIMEOUT', `no reply to ${op} (${id})`));
-      }, this.o.requestTimeoutMs ?? 30_000);
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      if (this.encoding === 'json') ws.send(JSON.stringify(req));
-      else ws.send(packr.pack(req), { binary: true });
-    });
-  }
-
-  /** Raw frame, for tools and tests: a string goes as a text frame, bytes as a binary frame unless `text`. */
-  sendRaw(data: string | Uint8Array, text = typeof data === 'string'): void {
-    this.ws?.send(data, { binary: !text });
-  }
-
-  /** The underlying socket (tests pause it to play a slow consumer). */
-  get socket(): WebSocket | null {
-    return this.ws;
-  }
-
-  async subscribe(
-    channel: Channel,
-    scope: { market?: number; account?: number },
-    handler: StreamHandler,
-  ): Promise<{ seq: number }> {
-    const params: Record<string, unknown> = { channel };
-    if (scope.market !== undefined) params.market = scope.market;
-    if (scope.account !== undefined) params.account = scope.account;
-    const existing = [...this.subs.values()].find(
-      (s) => s.channel === channel && s.params.market === scope.market && s.params.account === scope.account,
-    );
-    const book = channel === 'depth' ? (existing?.book ?? new DepthBook()) : null;
-    // Register before the request: the depth snapshot follows the reply immediately.
-    const provisional: Subscription = { channel, params, handler, lastSeq: 0, book };
-    const provisionalKey =
-      isPrivateChannel(channel) && scope.account === undefined ? null : streamKeyOf(channel, scope);
-    if (provisionalKey !== null) this.subs.set(provisionalKey, provisional);
-    try {
-      const result = await this.request<{ seq: number; account?: number; market?: number }>(
-        'subscribe',
-        params,
-        isPrivateChannel(channel),
-      );
-      this.subs.set(streamKeyOf(channel, result), provisional);
-      return result;
-    } catch (err) {
-      if (provisionalKey !== null && this.subs.get(provisionalKey) === provisional) this.subs.delete(provisionalKey);
-      throw err;
-    }
-  }
-
-  async unsubscribe(channel: Channel, scope: { market?: number; account?: number }): Promise<void> {
-    const params: Record<string, unknown> = { channel };
-    if (scope.market !== undefined) params.market = scope.market;
-    if (scope.account !== undefined) params.account = scope.account;
-    for (const [k, s] of this.subs)
-      if (s.channel === channel && (scope.market === undefined || s.params.market === scope.market))
-        this.subs.delete(k);
-    await this.request('unsubscribe', params, false);
-  }
-
-  /** The L2 book of a depth subscription. */
-  book(market: number): DepthBook | undefined {
-    return this.subs.get(streamKeyOf('depth', { market }))?.book ?? undefined;
-  }
-
-  /** Ask for a fresh depth snapshot (after a gap): re-subscribing sends one. */
-  async resync(market: number): Promise<void> {
-    const sub = this.subs.get(streamKeyOf('depth', { market }));
-    if (sub === undefined) return;
-    sub.book?.invalidate();
-    await this.request('subscribe', sub.params, false);
-  }
-
-  async close(): Promise<void> {
-    this.closedByUser = true;
-    const ws = this.ws;
-    if (ws === null) return;
-    await new Promise<void>((resolve) => {
-      ws.once('close', () => resolve());
-      ws.close(1000);
-    });
-  }
-
-  // Typed helpers over request().
+  // ─── Public queries (unsigned) ───
   ping(): Promise<{ pong: true; ts: number }> {
-    return this.request('ping');
+    return this.request('ping', {});
   }
-  marketOrder(p: {
-    market: number;
-    side: 'buy' | 'sell';
-    size: number;
-    worstPrice?: number;
-    reduceOnly?: boolean;
-  }): Promise<CommandAck> {
-    return this.request('marketOrder', p);
+  time(): Promise<TimeResult> {
+    return this.request('time', {});
   }
-  deposit(p: { account: number; amount: number; asset?: number }): Promise<CommandAck> {
-    return this.request('deposit', p);
+  markets(): Promise<MarketSummary[]> {
+    return this.request('markets', {});
+  }
+  ticker(market: number): Promise<Ticker> {
+    return this.request('ticker', { market });
+  }
+  depth(market: number, levels?: number): Promise<DepthResult> {
+    return this.request('depth', defined({ market, levels }));
+  }
+  /** Recent public trades, newest first. */
+  trades(market: number, limit?: number): Promise<PublicTrade[]> {
+    return this.request('trades', defined({ market, limit }));
+  }
+  /** Recent funding payments, newest first. */
+  fundingHistory(market: number, limit?: number): Promise<FundingRecord[]> {
+    return this.request('fundingHistory', defined({ market, limit }));
+  }
+  /** The insurance fund: USDC and the other collateral it holds. */
+  insurance(): Promise<InsuranceView> {
+    return this.request('insurance', {});
+  }
+  /** Accounts in liquidation whose positions in `market` a takeover would accept now. */
+  liquidatable(market: number): Promise<LiquidatableView>;
+  /** The same for every market, by market id. */
+  liquidatable(): Promise<LiquidatableView[]>;
+  liquidatable(market?: number): Promise<LiquidatableView | LiquidatableView[]> {
+    return this.request('liquidatable', defined({ market }));
+  }
+
+  // ─── Private queries (signed; the key's account unless an admin names another) ───
+  account(account?: number): Promise<AccountView> {
+    return this.request('account', defined({ account }));
+  }
+  positions(account?: number): Promise<PositionView[]> {
+    return this.request('positions', defined({ account }));
+  }
+  /** Resting orders of the key's account, in one market or all. */
+  orders(market?: number): Promise<OpenOrder[]> {
+    return this.request('orders', defined({ market }));
+  }
+  /** One page of account history; pass the page's nextCursor to get the next. */
+  history<T = Record<string, unknown>>(p: HistoryParams): Promise<HistoryPage<T>> {
+    return this.request('history', defined(p));
+  }
+  /** Every item of an account's history from `p` on, page by page (each page one request). */
+  async *historyAll<T = Record<string, unknown>>(p: Omit<HistoryParams, 'cursor'>): AsyncGenerator<T> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.history<T>({ ...p, cursor });
+      yield* page.items;
+      if (page.nextCursor === null || page.items.length === 0) return;
+      cursor = page.nextCursor;
+    }
+  }
+
+  // ─── Trading (trader key; acts on its own account) ───
+  marketOrder(p: MarketOrderParams): Promise<CommandAck> {
+    return this.request('marketOrder', defined(p));
+  }
+  /** A limit or stop order: GTC/IOC/FOK/GTT, post-only, reduce-only, client id, self-trade rule, trigger. */
+  placeOrder(p: PlaceOrderParams): Promise<CommandAck> {
+    return this.request('placeOrder', defined(p));
+  }
+  /** Cancel one order by its id or by the client id it was placed with. */
+  cancelOrder(p: CancelOrderParams): Promise<CommandAck> {
+    return this.request('cancelOrder', defined(p));
+  }
+  /** Cancel every order of the account, in one market or all. */
+  cancelAll(market?: number): Promise<CommandAck> {
+    return this.request('cancelAll', defined({ market }));
+  }
+  amendOrder(p: AmendOrderParams): Promise<CommandAck> {
+    return this.request('amendOrder', defined(p));
+  }
+  /** Up to BATCH_MAX_OPS order operations applied atomically: all or none. */
+  batch(ops: BatchOp[]): Promise<CommandAck> {
+    return this.request('batch', { ops: ops.map((o) => defined(o)) });
   }
   withdraw(p: { amount: number; asset?: number }): Promise<CommandAck> {
-    return this.request('withdraw', p);
+    return this.request('withdraw', defined(p));
   }
-  account(account?: number): Promise<Record<string, unknown>> {
-    return this.request('account', account === undefined ? {} : { account });
+  /** Move the account's position in `market` to isolated margin (true) or back to cross. */
+  setMarginMode(market: number, isolated: boolean): Promise<CommandAck> {
+    return this.request('setMarginMode', { market, isolated });
   }
-  positions(account?: number): Promise<Record<string, unknown>[]> {
-    return this.request('positions', account === undefined ? {} : { account });
+  setAccountMarginMode(mode: 'cross' | 'portfolio'): Promise<CommandAck> {
+    return this.request('setAccountMarginMode', { mode });
   }
+  /** Collateral into (positive) or out of (negative) an isolated position. */
+  transferIsolated(market: number, amount: number): Promise<CommandAck> {
+    return this.request('transferIsolated', { market, amount });
+  }
+  settlePnl(market: number): Promise<CommandAck> {
+    return this.request('settlePnl', { market });
+  }
+
+  // ─── Liquidator ───
+  /** Take over up to `size` of an account's position in liquidation (see liquidatable()). */
+  liquidate(p: { account: number; market: number; size: number }): Promise<CommandAck> {
+    return this.request('liquidate', { account: p.account, market: p.market, size: p.size });
+  }
+
+  // ─── Oracle feeder ───
+  oracle(p: OracleParams): Promise<CommandAck> {
+    return this.request('oracle', defined(p));
+  }
+
+  // ─── Admin ───
+  /** A new account; resolves with its id and the acknowledgement. */
+  async createAccount(): Promise<CommandAck & { account: number }> {
+    const ack = await this.request<CommandAck>('createAccount', {});
+    const created = ack.events.find((e) => e.type === 'accountCreated') as { account?: number } | undefined;
+    if (typeof created?.account !== 'number')
+      throw new GatewayError('BAD_REPLY', 'createAccount: no accountCreated event in the acknowledgement');
+    return { ...ack, account: created.account };
+  }
+  /** Credit collateral as the bridge would (USDC unless `asset`). */
+  deposit(p: { account: number; amount: number; asset?: number }): Promise<CommandAck> {
+    return this.request('deposit', defined(p));
+  }
+  insuranceDeposit(amount: number): Promise<CommandAck> {
+    return this.request('insuranceDeposit', { amount });
+  }
+  createMarket(p: CreateMarketParams): Promise<CommandAck> {
+    return this.request('createMarket', defined(p));
+  }
+  updateMarket(market: number, params: Record<string, number>): Promise<CommandAck> {
+    return this.request('updateMarket', { market, params });
+  }
+  pauseMarket(market: number): Promise<CommandAck> {
+    return this.request('pauseMarket', { market });
+  }
+  resumeMarket(market: number): Promise<CommandAck> {
+    return this.request('resumeMarket', { market });
+  }
+  createAsset(p: CreateAssetParams): Promise<CommandAck> {
+    return this.request('createAsset', { ...p });
+  }
+  fundingTick(market: number): Promise<CommandAck> {
+    return this.request('fundingTick', { market });
+  }
+  registerKey(p: RegisterKeyParams): Promise<KeyRegistered> {
+    return this.request('registerKey', defined(p));
+  }
+  revokeKey(keyId: string): Promise<CommandAck | { keyId: string; revoked: boolean }> {
+    return this.request('revokeKey', { keyId });
+  }
+
+  // ─── Session (this connection) ───
+  /**
+   * Log this connection on with the signer's key: until logout() or the
+   * connection ends, signed ops go with a nonce and no signature (the SDK
+   * does it; a reconnect logs on again). `replies: 'ack'` makes command
+   * acknowledgements `{ seq }` only (events then come on the private streams).
+   */
+  async logon(
+    replies: 'full' | 'ack' = 'full',
+  ): Promise<{ keyId: string; account: number; roles: string[]; replies: string }> {
+    const result = await this.request<{ keyId: string; account: number; roles: string[]; replies: string }>('logon', {
+      replies,
+    });
+    this.session = { replies };
+    return result;
+  }
+  /** End the session logon: signed ops are signed again. */
+  async logout(): Promise<{ loggedOut: boolean; keyId: string | null }> {
+    this.session = null;
+    return this.request('logout', {});
+  }
+  /** Arm (ms > 0, refresh by calling again) or disarm (0) the account's dead man's switch. */
   setDeadman(ms: number): Promise<{ account: number; armed: boolean; deadlineTs: number }> {
     return this.request('setDeadman', { ms });
   }
+  /** Cancel the account's orders when this connection closes. */
   setCancelOnDisconnect(enabled: boolean): Promise<{ account: number; enabled: boolean }> {
     return this.request('setCancelOnDisconnect', { enabled });
   }
 }
 
-export interface CommandAck {
-  seq: number;
-  events: { type: string; [field: string]: unknown }[];
-}
+export type { Channel };

@@ -1,4 +1,13 @@
-/** The client SDK: WebSocket client, L2 book, signing, REST helpers. */
+/** The client SDK: WebSocket client, L2 book, signing, the admin key file, REST helpers. */
+export {
+  type AdminKey,
+  type AdminKeyFile,
+  adminKeyPathFor,
+  adminSigner,
+  loadAdminKey,
+  parseAdminKeyFile,
+  readAdminKeyFile,
+} from './admin-key.ts';
 export { type ClientOptions, type CommandAck, GatewayClient, GatewayError, type StreamHandler } from './client.ts';
 export { type DeltaResult, DepthBook } from './depth-book.ts';
 export { restGet, restSignedGet, restSignedPost, signedHeaders } from './http.ts';
@@ -10,3 +19,20 @@ export {
   type Signer,
   signFields,
 } from './signer.ts';
+export type {
+  AccountView,
+  BatchOp,
+  CancelOrderParams,
+  EngineEvent,
+  HistoryPage,
+  HistoryParams,
+  InsuranceView,
+  LiquidatableView,
+  MarketOrderParams,
+  OpenOrder,
+  ParamsOf,
+  PlaceOrderParams,
+  PositionView,
+  SubscribeResult,
+  Ticker,
+} from './types.ts';

@@ -65,7 +65,7 @@ export class DepthFeed {
   /** Refresh every market that has depth subscribers (after each turn). */
   refreshSubscribed(marketCount: number): void {
     for (let m = 0; m < marketCount; m++) {
-      if (this.publisher.subscribers('depth', { market: m }) > 0) this.refresh(m);
+      if (this.publisher.marketSubscribers('depth', m) > 0) this.refresh(m);
     }
   }
 

@@ -14,6 +14,25 @@ export class Publisher {
 
   constructor(private readonly app: TemplatedApp) {}
 
+  /** Per channel, per market: its two topic names, built once (the per-turn feeds ask every market). */
+  private readonly marketTopics = new Map<Channel, [json: string, msgpack: string][]>();
+
+  /** Subscribers of a public channel's market stream, without building its topic names each time. */
+  marketSubscribers(channel: Channel, market: number): number {
+    let byMarket = this.marketTopics.get(channel);
+    if (byMarket === undefined) {
+      byMarket = [];
+      this.marketTopics.set(channel, byMarket);
+    }
+    let t = byMarket[market];
+    if (t === undefined) {
+      const key = streamKey(channel, { market });
+      t = [topicOf('json', key), topicOf('msgpack', key)];
+      byMarket[market] = t;
+    }
+    return this.app.numSubscribers(t[0]) + this.app.numSubscribers(t[1]);
+  }
+
   subscribers(channel: Channel, scope: Scope): number {
     const key = streamKey(channel, scope);
     return this.app.numSubscribers(topicOf('json', key)) + this.app.numSubscribers(topicOf('msgpack', key));

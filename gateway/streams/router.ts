@@ -9,6 +9,7 @@
  *   liquidation ──────▶ liquidations/m         warnings/a positions/a  margin/a
  *   funding ──────────▶ funding/m
  *   marginWarning, liquidationStarted/Ended, bankruptcy ─▶ warnings/a
+ *   liquidationStarted/Ended, and every turn's marks ─▶ liquidatable/m (after the turn)
  *   any event naming an account ─▶ margin/a (and positions/a with a market)
  *   an order command's outcome ─▶ orders/a
  */
@@ -18,6 +19,7 @@ import type { Event } from '../../core/events.ts';
 import type { JournalEntry } from '../../core/loop.ts';
 import { accountView, positionView } from '../views/account.ts';
 import type { DepthFeed } from './depth-feed.ts';
+import { LiquidatableFeed } from './liquidatable-feed.ts';
 import type { Publisher } from './publisher.ts';
 import type { RecentRing } from './recent.ts';
 
@@ -48,6 +50,7 @@ export class StreamRouter {
   private readonly dirtyAccounts = new Set<number>();
   /** account * 1024 + market */
   private readonly dirtyPositions = new Set<number>();
+  private readonly liquidatable: LiquidatableFeed;
 
   constructor(
     private readonly engine: Engine,
@@ -55,7 +58,9 @@ export class StreamRouter {
     private readonly depth: DepthFeed,
     private readonly trades: RecentRing<PublicTrade>,
     private readonly funding: RecentRing<FundingRecord>,
-  ) {}
+  ) {
+    this.liquidatable = new LiquidatableFeed(engine, publisher);
+  }
 
   onCommitted(entry: JournalEntry, outcome: Outcome): void {
     const cmd = entry.cmd;
@@ -122,6 +127,10 @@ export class StreamRouter {
         p.publish('funding', { market: e.market }, f);
         break;
       }
+      case 'liquidationStarted':
+      case 'liquidationEnded':
+        this.liquidatable.onEvent(e);
+        break;
       default:
     }
     if (ORDER_EVENTS.has(e.type) && 'account' in e)
@@ -182,5 +191,6 @@ export class StreamRouter {
       this.dirtyAccounts.clear();
     }
     this.depth.refreshSubscribed(this.engine.markets.length);
+    this.liquidatable.publishChanged();
   }
 }

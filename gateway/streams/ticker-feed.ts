@@ -1,8 +1,9 @@
 /**
- * Ticker streams: on each periodic tick, every market with ticker
- * subscribers gets its ticker published if any field changed since the last
- * one (the `ts` field alone does not count). A new subscriber gets the
- * current ticker at once, with the stream's current seq.
+ * Ticker streams: after every turn, every market with ticker subscribers
+ * gets its ticker published if any field changed since the last one (the
+ * `ts` field alone does not count), so the ticker that follows a turn holds
+ * that turn's tick (its mark). A new subscriber gets the current ticker at
+ * once, with the stream's current seq.
  */
 import type { Engine } from '../../core/engine.ts';
 import { type Ticker, ticker } from '../views/market.ts';
@@ -17,6 +18,7 @@ function sameTicker(a: Ticker, b: Ticker): boolean {
     a.nextFundingTs === b.nextFundingTs &&
     a.openInterestLong === b.openInterestLong &&
     a.openInterestShort === b.openInterestShort &&
+    a.insuranceFund === b.insuranceFund &&
     a.status === b.status
   );
 }
@@ -32,7 +34,7 @@ export class TickerFeed {
   publishChanged(): void {
     const markets = this.engine.markets;
     for (let i = 0; i < markets.length; i++) {
-      if (this.publisher.subscribers('ticker', { market: i }) === 0) continue;
+      if (this.publisher.marketSubscribers('ticker', i) === 0) continue;
       const t = ticker(this.engine, markets[i]);
       const prev = this.last.get(i);
       if (prev !== undefined && sameTicker(prev, t)) continue;

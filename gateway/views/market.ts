@@ -29,6 +29,8 @@ export interface Ticker {
   /** Open interest in base units, per side. */
   openInterestLong: number;
   openInterestShort: number;
+  /** The exchange-wide USDC insurance fund (quote units); per-asset holdings: the insurance query. */
+  insuranceFund: number;
   /** Engine time (ms) of the last applied command. */
   ts: number;
 }
@@ -61,6 +63,7 @@ export function ticker(engine: Engine, m: Market): Ticker {
     nextFundingTs: m.fundingTs + m.params.fundingIntervalMs,
     openInterestLong: m.openInterestLong,
     openInterestShort: m.openInterestShort,
+    insuranceFund: engine.insuranceFund,
     ts: engine.lastTs,
   };
 }

@@ -1,9 +1,9 @@
 /**
  * The liquidator against a real server: a small leveraged account is pushed
  * under maintenance by an oracle move (the feeder's shock); the liquidator,
- * watching it through a read-only key, sees liquidationStarted and takes the
- * position over with the `liquidate` op before the backstop's window ends,
- * then unwinds what it took.
+ * with nothing but its own key and the public `liquidatable` feed (no key on
+ * the victim's account), sees it listed and takes the position over with the
+ * `liquidate` op before the backstop's window ends, then unwinds what it took.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Exchange } from '../../bots/exchange.ts';
@@ -37,7 +37,6 @@ describe('liquidator', () => {
     const victimKey = await t.admin.account({ name: 'victim', roles: ['trader'], deposit: 1_000 * USD });
     const victim = new Exchange(await t.connect(victimKey.signer));
     await victim.marketOrder({ market: BTC, side: 'buy', size: (15 * BASE) / 100 });
-    const watchKey = await t.admin.key(victimKey.account, 'victim-watch', ['read-only']);
 
     const liqKey = await t.admin.account({
       name: 'liquidator',
@@ -45,7 +44,6 @@ describe('liquidator', () => {
       deposit: 200_000 * USD,
     });
     const liquidator = new Liquidator(await t.connect(liqKey.signer), { markets: [BTC] }, t.log);
-    await liquidator.watch({ account: victimKey.account, client: await t.connect(watchKey.signer) });
     const taken: Takeover[] = [];
     liquidator.onTakeover((x) => taken.push(x));
 
@@ -70,7 +68,7 @@ describe('liquidator', () => {
       expect(taken[0].reward).toBeGreaterThan(0);
       expect(taken[0].expectedProfit).toBeGreaterThan(0);
       await until(() => publicFeed.some((x) => x.by === 'liquidator'), 5_000, 'the takeover on the public feed');
-      expect(liquidator.liquidationsStartedSeen).toBeGreaterThan(0);
+      expect(liquidator.candidatesSeen).toBeGreaterThan(0);
       // What it took over, it sold back (reduce-only): flat again.
       await until(() => liquidator.unwinds > 0, 5_000, 'the unwind');
       const own = await liquidator.ex.positions();

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Request } from '../../gateway/protocol.ts';
 import { restSignedGet } from '../../gateway/sdk/http.ts';
 import { ed25519Signer, generateEd25519Key, type Signer, signFields } from '../../gateway/sdk/signer.ts';
-import { BTC, BTC_PRICE, startTestGateway, type TestGateway, TRADER } from './harness.ts';
+import { BTC, BTC_PRICE, startTestGateway, type TestGateway, TRADER, TRADER2 } from './harness.ts';
 import { rawClient } from './raw.ts';
 
 let t: TestGateway;
@@ -143,5 +143,185 @@ describe('roles', () => {
     const good = await restSignedGet(t.http, '/v1/account', 'account', {}, t.signers.trader);
     expect(good.status).toBe(200);
     expect(good.body).toMatchObject({ ok: true, result: { account: TRADER } });
+  });
+});
+
+describe('session logon', () => {
+  const logonFrame = (signer: Signer, params: Record<string, unknown> = {}, ts = Date.now()) =>
+    JSON.stringify(signed(signer, 'logon', params, 1, ts));
+  let nonce = Date.now() * 1000 + 1e9;
+  const order = (id: number, n = ++nonce) => JSON.stringify({ id, op: 'marketOrder', params: ORDER, nonce: n });
+
+  async function loggedOn(signer: Signer, params: Record<string, unknown> = {}) {
+    const c = await rawClient(t.url);
+    const reply = await c.roundTrip(logonFrame(signer, params));
+    expect(reply).toMatchObject({ ok: true, result: { keyId: signer.keyId } });
+    return c;
+  }
+
+  it('accepts orders with a nonce and no signature after a signed logon, and only on that socket', async () => {
+    const c = await loggedOn(t.signers.trader);
+    const ok = (await c.roundTrip(order(2))) as { ok: boolean; result: { seq: number; events: unknown[] } };
+    expect(ok.ok).toBe(true);
+    expect(ok.result.events.length).toBeGreaterThan(0);
+    expect(t.engine.stateHash()).not.toBe(hash);
+    const other = await rawClient(t.url);
+    const before = t.engine.stateHash();
+    expect(await other.roundTrip(order(3))).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    expect(t.engine.stateHash()).toBe(before);
+    other.close();
+    c.close();
+  });
+
+  it('rejects a logon with a bad signature, a replayed nonce or a stale timestamp, and stays logged off', async () => {
+    const c = await rawClient(t.url);
+    const bad = signed(t.signers.trader, 'logon', {});
+    bad.sig = (bad.sig![0] === '0' ? '1' : '0') + bad.sig!.slice(1);
+    expect(await c.roundTrip(JSON.stringify(bad))).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    expect(await c.roundTrip(order(2))).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    const stale = logonFrame(t.signers.trader, {}, Date.now() - 60_000);
+    expect(await c.roundTrip(stale)).toMatchObject({ ok: false, code: 'STALE_TIMESTAMP' });
+    const good = logonFrame(t.signers.trader);
+    expect(await c.roundTrip(good)).toMatchObject({ ok: true });
+    // The same logon frame replayed on another socket.
+    const thief = await rawClient(t.url);
+    expect(await thief.roundTrip(good)).toMatchObject({ ok: false, code: 'NONCE_REPLAYED' });
+    expect(await thief.roundTrip(order(3))).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    expect(t.engine.stateHash()).toBe(hash);
+    thief.close();
+    c.close();
+  });
+
+  it('keeps the per-key nonce rule: replayed, lower and missing nonces are rejected', async () => {
+    const c = await loggedOn(t.signers.trader);
+    const n = ++nonce;
+    expect(await c.roundTrip(order(2, n))).toMatchObject({ ok: true });
+    const after = t.engine.stateHash();
+    expect(await c.roundTrip(order(3, n))).toMatchObject({ ok: false, code: 'NONCE_REPLAYED' });
+    expect(await c.roundTrip(order(4, n - 5))).toMatchObject({ ok: false, code: 'NONCE_REPLAYED' });
+    expect(await c.roundTrip(JSON.stringify({ id: 5, op: 'marketOrder', params: ORDER }))).toMatchObject({
+      ok: false,
+      code: 'UNAUTHORIZED',
+    });
+    // key / ts without a signature are not a session request.
+    const withKey = JSON.stringify({ id: 6, op: 'marketOrder', params: ORDER, nonce: ++nonce, key: 'trader' });
+    expect(await c.roundTrip(withKey)).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    expect(t.engine.stateHash()).toBe(after);
+    c.close();
+  });
+
+  it('still enforces roles under a logon', async () => {
+    const reader = await loggedOn(t.signers.reader);
+    expect(await reader.roundTrip(order(2))).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    const q = JSON.stringify({ id: 3, op: 'account', params: {}, nonce: ++nonce });
+    expect(await reader.roundTrip(q)).toMatchObject({ ok: true, result: { account: TRADER } });
+    const trader = await loggedOn(t.signers.trader);
+    const price = { market: BTC, source: 0, price: BTC_PRICE * 2, confidence: 1, publishTs: Date.now() };
+    const push = JSON.stringify({ id: 4, op: 'oracle', params: price, nonce: ++nonce });
+    expect(await trader.roundTrip(push)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    const other = JSON.stringify({ id: 5, op: 'account', params: { account: 2 }, nonce: ++nonce });
+    expect(await trader.roundTrip(other)).toMatchObject({ ok: false, code: 'FORBIDDEN' });
+    expect(t.engine.stateHash()).toBe(hash);
+    reader.close();
+    trader.close();
+  });
+
+  it('ends with logout, with the connection, and when the key is revoked', async () => {
+    const c = await loggedOn(t.signers.trader);
+    expect(await c.roundTrip(JSON.stringify({ id: 2, op: 'logout' }))).toMatchObject({
+      ok: true,
+      result: { loggedOut: true, keyId: 'trader' },
+    });
+    expect(await c.roundTrip(order(3))).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    c.close();
+    const again = await loggedOn(t.signers.trader);
+    again.close();
+    await again.closed;
+    const fresh = await rawClient(t.url);
+    expect(await fresh.roundTrip(order(4))).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    fresh.close();
+    const revoked = await loggedOn(t.signers.trader);
+    expect(t.gw.keys.revoke('trader')).toBe(true);
+    expect(await revoked.roundTrip(order(5))).toMatchObject({ ok: false, code: 'UNAUTHORIZED' });
+    expect(t.engine.stateHash()).toBe(hash);
+    revoked.close();
+  });
+
+  it('answers with { seq } only when the logon asks for ack replies, and keeps per-request signing working', async () => {
+    const c = await loggedOn(t.signers.trader, { replies: 'ack' });
+    const ack = (await c.roundTrip(order(2))) as { ok: boolean; result: Record<string, unknown> };
+    expect(ack.ok).toBe(true);
+    expect(Object.keys(ack.result)).toEqual(['seq']);
+    // A signed request on the logged-on socket is verified on its own signature (here, another key's).
+    const other = signed(t.signers.hmacTrader, 'account', {}, 3);
+    expect(await c.roundTrip(JSON.stringify(other))).toMatchObject({ ok: true, result: { account: TRADER2 } });
+    const forged = { ...signed(t.signers.hmacTrader, 'account', {}, 4), sig: 'f'.repeat(64) };
+    expect(await c.roundTrip(JSON.stringify(forged))).toMatchObject({ ok: false, code: 'BAD_SIGNATURE' });
+    const bad = JSON.stringify(signed(t.signers.trader, 'logon', { replies: 'all' }));
+    expect(await c.roundTrip(bad)).toMatchObject({ ok: false, code: 'BAD_SCHEMA' });
+    c.close();
+  });
+
+  it('is refused over HTTP', async () => {
+    const res = await fetch(`${t.http}/v1/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: logonFrame(t.signers.trader),
+    });
+    expect(await res.json()).toMatchObject({ ok: false, code: 'NOT_AVAILABLE' });
+  });
+});
+
+describe('session logon with engine-backed keys', () => {
+  it('consumes the logon nonce in engine state (journaled) before the logon takes effect', async () => {
+    const { Engine } = await import('../../core/engine.ts');
+    const { DEFAULT_LOOP_OPTIONS, Loop } = await import('../../core/loop.ts');
+    const { CommitFeed } = await import('../../gateway/commit-feed.ts');
+    const { EngineKeyRegistry } = await import('../../gateway/auth/engine-keys.ts');
+    const { startGateway } = await import('../../gateway/server.ts');
+    const engine = new Engine();
+    const now = Date.now();
+    const stale = { oracleMaxStaleTradeMs: 86_400_000, oracleMaxStaleMarginMs: 86_400_000 };
+    for (const c of [
+      { type: 'createMarket', symbol: 'BTC-PERP', initialPrice: BTC_PRICE, baseReserve: 1e15, params: stale },
+      { type: 'oracle', market: 0, source: 0, price: BTC_PRICE, confidence: BTC_PRICE / 10_000, publishTs: now },
+      { type: 'createAccount' },
+      { type: 'deposit', account: 0, amount: 1e12 },
+    ])
+      expect(engine.apply(c as never, now).ok).toBe(true);
+    const key = generateEd25519Key();
+    const reg = { type: 'registerKey', keyId: 'dk', account: 0, roles: ['trader'], scheme: 'ed25519' };
+    expect(engine.apply({ ...reg, material: key.publicKeyHex } as never, now).ok).toBe(true);
+    const feed = new CommitFeed();
+    const journaled: string[] = [];
+    const loop = new Loop(
+      engine,
+      Date.now,
+      {
+        commitTurn: (entries) => {
+          for (const e of entries) journaled.push(e.cmd.type);
+        },
+      },
+      DEFAULT_LOOP_OPTIONS,
+      feed.onCommitted,
+    );
+    const gw = await startGateway({ engine, loop, feed, keys: new EngineKeyRegistry(engine), processMetrics: false });
+    try {
+      const signer = ed25519Signer('dk', key.privateKey);
+      const c = await rawClient(`ws://127.0.0.1:${gw.port}`);
+      const logon = signed(signer, 'logon', {});
+      const reply = (await c.roundTrip(JSON.stringify(logon))) as { ok: boolean; result: { seq: number } };
+      expect(reply.ok).toBe(true);
+      expect(reply.result.seq).toBeGreaterThan(0);
+      expect(journaled).toContain('advanceNonce');
+      expect(engine.apiKeys.get('dk')!.nonce).toBe(logon.nonce);
+      const orderNonce = logon.nonce! + 1;
+      const ack = await c.roundTrip(JSON.stringify({ id: 2, op: 'marketOrder', params: ORDER, nonce: orderNonce }));
+      expect(ack).toMatchObject({ ok: true });
+      expect(engine.apiKeys.get('dk')!.nonce).toBe(orderNonce);
+      c.close();
+    } finally {
+      await gw.close();
+    }
   });
 });

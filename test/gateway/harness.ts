@@ -41,6 +41,8 @@ export interface TestOptions {
   history?: HistorySource;
   tickIntervalMs?: number;
   fundingIntervalMs?: number;
+  /** Market parameters for both markets (core/params.ts names). */
+  marketParams?: Record<string, number>;
 }
 
 const LONG_STALENESS = { oracleMaxStaleTradeMs: 86_400_000, oracleMaxStaleMarginMs: 86_400_000 };
@@ -57,6 +59,7 @@ export async function startTestGateway(opts: TestOptions = {}): Promise<TestGate
   const params = {
     ...LONG_STALENESS,
     ...(opts.fundingIntervalMs ? { fundingIntervalMs: opts.fundingIntervalMs } : {}),
+    ...opts.marketParams,
   };
   must({ type: 'createMarket', symbol: 'BTC-PERP', initialPrice: BTC_PRICE, baseReserve: 1_000_000 * 1e9, params });
   must({ type: 'createMarket', symbol: 'ETH-PERP', initialPrice: ETH_PRICE, baseReserve: 1_000_000 * 1e9, params });

@@ -2,8 +2,8 @@
  * Engine snapshots: a plain description of the whole state — metadata as
  * JSON-able values plus the typed columns copied out — that persistence can
  * write and restoreEngine() can turn back into an identical engine (same
- * stateHash). Columns are copies, so the engine can run on while the copy is
- * written elsewhere.
+ * stateHash). Columns are copies by default, so the engine can run on while
+ * the copy is written elsewhere.
  */
 
 import { ACCOUNT_COLUMNS } from './accounts.ts';
@@ -57,13 +57,20 @@ export interface EngineSnapshot {
   columns: Map<string, Float64Array>;
 }
 
-export function takeSnapshot(e: Engine): EngineSnapshot {
+/**
+ * A snapshot of `e`. With `copy: false` the columns are views of the
+ * engine's own, valid only until the engine next changes: for a caller that
+ * writes the snapshot out before it applies anything else (the background
+ * worker's replica, a stopped loop), it saves copying every column.
+ */
+export function takeSnapshot(e: Engine, options: { copy?: boolean } = {}): EngineSnapshot {
   const n = e.accounts.count;
+  const take = options.copy === false ? (c: Float64Array) => c.subarray(0, n) : (c: Float64Array) => c.slice(0, n);
   const columns = new Map<string, Float64Array>();
-  for (const c of ACCOUNT_COLUMNS) columns.set(c, e.accounts[c].slice(0, n));
-  for (let i = 1; i < e.assets.length; i++) columns.set(`asset${i}`, e.accounts.balances[i].slice(0, n));
+  for (const c of ACCOUNT_COLUMNS) columns.set(c, take(e.accounts[c]));
+  for (let i = 1; i < e.assets.length; i++) columns.set(`asset${i}`, take(e.accounts.balances[i]));
   const markets: MarketSnapshot[] = e.markets.map((m) => {
-    for (const c of POSITION_COLUMNS) columns.set(`m${m.id}.${c}`, m.positions[c].slice(0, n));
+    for (const c of POSITION_COLUMNS) columns.set(`m${m.id}.${c}`, take(m.positions[c]));
     return {
       symbol: m.symbol,
       orders: bookOrders(m.book),

@@ -37,9 +37,9 @@ export interface BackgroundSnapshot {
   replayedCommands: number;
   /** Bringing the replica to `seq` (load and replay), ms. */
   catchUpMs: number;
-  /** takeSnapshot on the replica (copy and hash), ms. */
+  /** takeSnapshot on the replica (state hash and metadata; the columns are views, not copies), ms. */
   captureMs: number;
-  /** Writing, fsyncing and renaming the file, ms. */
+  /** Coding the columns, writing, fsyncing and renaming the file, ms. */
   writeMs: number;
 }
 

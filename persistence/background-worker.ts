@@ -139,7 +139,8 @@ function snapshot(seq: number): BackgroundSnapshot {
     );
   }
   const t1 = performance.now();
-  const snap = takeSnapshot(engine);
+  // Views of the replica's columns, not copies: nothing applies to the replica until the file is written.
+  const snap = takeSnapshot(engine, { copy: false });
   const t2 = performance.now();
   const { path, bytes } = writeSnapshotFile(snapshots.dir, snap);
   const removed = snapshots.retain();

@@ -65,14 +65,15 @@ export class SnapshotStore {
   }
 
   /**
-   * Take a snapshot of `engine` on this thread and write it. takeSnapshot
-   * copies and hashes every column, which stalls the loop (about 100–300 ms
-   * for a million accounts): use it when the loop is stopped (shutdown, CLI,
-   * tests) and the background snapshotter otherwise.
+   * Take a snapshot of `engine` on this thread and write it. It hashes and
+   * codes every column, which stalls the loop (a few hundred ms for a
+   * million accounts): use it when the loop is stopped (shutdown, CLI,
+   * tests) and the background snapshotter otherwise. The columns are not
+   * copied: nothing applies to `engine` until this returns.
    */
   writeFrom(engine: Engine): WrittenSnapshot {
     this.assertWritable();
-    const snap = takeSnapshot(engine);
+    const snap = takeSnapshot(engine, { copy: false });
     const { path, bytes } = writeSnapshotFile(this.dir, snap);
     return { seq: snap.seq, hash: snap.hash, path, bytes, removed: this.retain() };
   }

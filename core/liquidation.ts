@@ -15,7 +15,7 @@
  * rest, and what it cannot is socialised across the opposite side's open
  * interest through the funding index (docs/RISK.md says why).
  */
-import { baseToReachPrice, type Direction, swapBase } from '../vamm/curve.ts';
+import { baseToReachPrice, type Direction, type MutableSwap, swapBaseInto } from '../vamm/curve.ts';
 import { bandLimitPriceE6, maxFillBase } from '../vamm/guards.ts';
 import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
 import type { Liquidate, LiquidateCollateral } from './commands.ts';
@@ -95,6 +95,9 @@ function chargePenalty(s: EngineState, m: Market, account: number, base: number,
 /** What the last chargePenalty took (paid) and gave the liquidator (reward); the rest went to insurance. */
 const penalty = { paid: 0, reward: 0 };
 
+/** The backstop's swap (scratch, read before the next backstopClose refills it). */
+const backstopSwap: MutableSwap = { baseReserve: 0, quoteReserve: 0, base: 0, quote: 0, avgPriceE6: 0, postPriceE6: 0 };
+
 /** Close `size` of the position on the vAMM (the backstop). Returns the base closed. */
 export function backstopClose(s: EngineState, m: Market, account: number, size: number, ts: number): number {
   const u = s.undo;
@@ -110,8 +113,8 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
     baseToReachPrice(m, direction, edge),
   );
   if (fill <= 0) return 0;
-  const swap = swapBase(m, direction, fill);
-  if (swap === null) return 0;
+  const swap = backstopSwap;
+  if (!swapBaseInto(m, direction, fill, swap)) return 0;
   settleFunding(s, m, account);
   const sign = direction === 'long' ? 1 : -1;
   u.at(m.f, MF.baseReserve, swap.baseReserve);
@@ -206,10 +209,17 @@ export function resolveBankruptcy(
   if (iso === null) {
     for (const m of s.markets) if (m.positions.isolated[account] === 0 && m.positions.base[account] !== 0) return;
   }
-  const units = iso === null ? s.markets.filter((m) => m.positions.isolated[account] === 0) : [iso];
+  // The units: the isolated position, or every cross market (in market order; no arrays allocated,
+  // a crash resolves tens of thousands of these in one tick).
+  const markets = s.markets;
   if (iso === null) {
     settleAccount(s, account);
-    if (!units.some((m) => m.positions.pnl[account] < 0)) return;
+    let inDebt = false;
+    for (let i = 0; i < markets.length && !inDebt; i++) {
+      const pos = markets[i].positions;
+      if (pos.isolated[account] === 0 && pos.pnl[account] < 0) inDebt = true;
+    }
+    if (!inDebt) return;
     sellCollateralToInsurance(s, account);
     settleAccount(s, account);
   } else {
@@ -219,7 +229,9 @@ export function resolveBankruptcy(
   // the account, to be paid when that collateral is sold (liquidateCollateral, or the insurance
   // fund once it can buy): nobody else pays for an account that can pay itself.
   let secured = iso === null ? otherCollateralValue(s, account) : 0;
-  for (const m of units) {
+  for (let i = 0; i < markets.length; i++) {
+    const m = markets[i];
+    if (iso !== null ? m !== iso : m.positions.isolated[account] !== 0) continue;
     const debt = -m.positions.pnl[account];
     if (debt <= 0) continue;
     const keep = Math.min(debt, Math.floor(secured));

@@ -10,6 +10,7 @@ import type { OrderBookApi } from './book/types.ts';
 import type { Event } from './events.ts';
 import type { ApiKey } from './keys.ts';
 import type { Market } from './market.ts';
+import { SlackCache } from './margin/slack.ts';
 import { PortfolioState } from './portfolio/state.ts';
 import { UndoLog } from './undo.ts';
 
@@ -59,6 +60,8 @@ export class EngineState {
    * refreshAccount, so a rebuild reproduces it.
    */
   readonly recheckAccounts: Set<number> = new AccountSet();
+  /** Complex accounts' distance from their warning line at their last check (margin/slack.ts). */
+  readonly slack = new SlackCache();
   /** True after a rollback that may have left caches behind the state: the next tick rebuilds them. */
   cachesStale = false;
   /**

@@ -8,7 +8,10 @@
  *      its last scan is scanned (margin/thresholds.ts); complex accounts,
  *      accounts already warned or in liquidation, and accounts whose
  *      refreshed threshold is already crossed (recheckAccounts) are added;
- *      each candidate is checked exactly. Thresholds of accounts this tick
+ *      each candidate is checked exactly — but a complex account whose
+ *      recorded slack proves the marks, ratios and funding have not moved
+ *      far enough since its last check to bring it near its warning line is
+ *      skipped: that check would change nothing (margin/slack.ts). Thresholds of accounts this tick
  *      trades for or liquidates are refreshed at once, so a later pass's
  *      scan sees their new positions.
  *   3. Fair order: distressed accounts are handled most distressed first
@@ -26,7 +29,15 @@
 import { curvePriceE6 } from '../vamm/curve.ts';
 import { RATIO_PRECISION } from '../vamm/precision.ts';
 import { backstopClose, CLOSE_SIZE_FOLLOW_UP_MARGIN, closeSize, resolveBankruptcy } from './liquidation.ts';
-import { belowLiquidationTarget, belowMaintenance, crossHealth, type Health, isolatedHealth } from './margin/health.ts';
+import {
+  belowLiquidationTarget,
+  belowMaintenance,
+  crossHealth,
+  crossHealthInto,
+  type Health,
+  isolatedHealth,
+} from './margin/health.ts';
+import { provablySafe, recordSlack, syncSlack } from './margin/slack.ts';
 import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
 import { nextMarginRatios } from './margin/volatility.ts';
 import { MARKET_ACTIVE, type Market, MF } from './market.ts';
@@ -46,6 +57,7 @@ const MAX_BACKSTOP_STEPS = 16;
 
 export function rebuildCaches(s: EngineState): void {
   rebuildPortfolio(s);
+  s.slack.clear();
   refreshAll(s);
   s.watchedAccounts.clear();
   const acc = s.accounts;
@@ -85,8 +97,9 @@ function collectCandidates(s: EngineState, firstPass: boolean): number[] {
   let buf = s.scratchCandidates;
   let len = 0;
   const u = s.undo;
+  // Every market's entry is written below (setting length would be a slow runtime call; an entry
+  // past the last market is never read).
   const movedMarkets = s.scratchMoved;
-  movedMarkets.length = 0;
   for (const m of s.markets) {
     const moved =
       m.markPrice !== m.markAtTick ||
@@ -118,16 +131,25 @@ function collectCandidates(s: EngineState, firstPass: boolean): number[] {
     seen[a] = stamp;
     out.push(a);
   }
-  const add = (a: number) => {
-    if (seen[a] === stamp) return;
+  for (const a of s.complexAccounts) {
+    if (seen[a] === stamp || !exposedToMoved(s, a, movedMarkets)) continue;
     seen[a] = stamp;
     out.push(a);
-  };
-  for (const a of s.complexAccounts) if (exposedToMoved(s, a, movedMarkets)) add(a);
-  if (firstPass) for (const a of s.watchedAccounts) add(a);
+  }
+  if (firstPass) {
+    for (const a of s.watchedAccounts) {
+      if (seen[a] === stamp) continue;
+      seen[a] = stamp;
+      out.push(a);
+    }
+  }
   // Thresholds refreshed (by the previous tick's commands, or by this tick's earlier passes) onto
   // the far side of the mark, and complex accounts just refreshed: checked exactly now.
-  for (const a of s.recheckAccounts) add(a);
+  for (const a of s.recheckAccounts) {
+    if (seen[a] === stamp) continue;
+    seen[a] = stamp;
+    out.push(a);
+  }
   s.recheckAccounts.clear();
   return out;
 }
@@ -172,40 +194,41 @@ function exposedToMoved(s: EngineState, a: number, moved: boolean[]): boolean {
   return false;
 }
 
-interface Distressed {
-  account: number;
-  ratio: number;
-  /** Cross health when the cross pool is below maintenance, else null (an isolated position is). */
-  cross: Health | null;
-}
-
 function ratioOf(h: Health): number {
   return h.maintenanceRequirement > 0 ? h.equityMaintenance / h.maintenanceRequirement : h.equityMaintenance;
 }
 
-/** The cross health the last evaluate() computed (settleWatch reuses it). */
-let lastCross: Health | null = null;
-
-/** Worst distressed unit of an account, or null when every unit meets maintenance. */
-function evaluate(s: EngineState, a: number): Distressed | null {
-  const ratio = worstRatio(s, a);
-  const cross = lastCross as Health;
-  return ratio === Number.POSITIVE_INFINITY
-    ? null
-    : { account: a, ratio, cross: belowMaintenance(cross) ? cross : null };
+function newHealth(): Health {
+  return {
+    equityInitial: 0.5,
+    equityMaintenance: 0.5,
+    equityLossesOnly: 0.5,
+    initialRequirement: 0.5,
+    maintenanceRequirement: 0.5,
+    bufferRequirement: 0.5,
+    notional: 0.5,
+  };
 }
+
+/**
+ * Scratch healths of the tick (not state): `lastCross` holds the cross
+ * health worstRatio() computed last, read before the next call refills it;
+ * `stepHealth` the backstop's health after each step. Nothing keeps either
+ * past the account it was computed for, so a sweep allocates no Health.
+ */
+const lastCross: Health = newHealth();
+const stepHealth: Health = newHealth();
 
 /**
  * The lowest equity / maintenance among the account's units below
  * maintenance (+∞ when none is); its cross health is left in lastCross.
  */
 function worstRatio(s: EngineState, a: number): number {
-  let cross = crossHealth(s, a);
+  const cross = crossHealthInto(s, a, lastCross);
   // A portfolio account below maintenance on a stored charge is priced exactly before anything is decided.
   if (s.accounts.portfolio[a] === 1 && belowMaintenance(cross) && refreshCharge(s, a) !== null) {
-    cross = crossHealth(s, a);
+    crossHealthInto(s, a, cross);
   }
-  lastCross = cross;
   let ratio = Number.POSITIVE_INFINITY;
   const crossBelow = belowMaintenance(cross);
   if (crossBelow) ratio = ratioOf(cross);
@@ -243,13 +266,18 @@ export function tick(s: EngineState, ts: number): null {
   refreshTouched(s, 0);
   for (let pass = 0; pass < MAX_LIQUIDATION_PASSES; pass++) {
     const candidates = collectCandidates(s, pass === 0);
+    syncSlack(s);
     let count = 0;
     if (order.accounts.length < candidates.length) growOrder(candidates.length);
     for (let i = 0; i < candidates.length; i++) {
       const a = candidates[i];
+      // Marks have not moved far enough since its last check to bring it near its warning line:
+      // the check would change nothing (margin/slack.ts).
+      if (provablySafe(s, a)) continue;
       const ratio = worstRatio(s, a);
       if (ratio === Number.POSITIVE_INFINITY) {
         settleWatch(s, a, lastCross);
+        if (s.complexAccounts.has(a)) recordSlack(s, a, lastCross);
         continue;
       }
       order.accounts[count] = a;
@@ -261,9 +289,8 @@ export function tick(s: EngineState, ts: number): null {
     for (let i = 0; i < count; i++) {
       const a = order.accounts[sorted[i]];
       // Fresh health: a backstop earlier in this pass may have moved this account either way.
-      const d = evaluate(s, a);
-      if (d === null) settleWatch(s, a, lastCross);
-      else liquidateAccount(s, d, ts);
+      if (worstRatio(s, a) === Number.POSITIVE_INFINITY) settleWatch(s, a, lastCross);
+      else liquidateAccount(s, a, belowMaintenance(lastCross) ? lastCross : null, ts);
     }
   }
   return null;
@@ -452,10 +479,14 @@ function isNear(h: Health, warningBufferE6: number): boolean {
   return h.equityMaintenance < h.maintenanceRequirement * (1 + warningBufferE6 / RATIO_PRECISION);
 }
 
-function liquidateAccount(s: EngineState, d: Distressed, ts: number): void {
+/**
+ * Liquidation of a distressed account; `cross` is its cross health when the
+ * cross pool is below maintenance (lastCross, read before anything refills
+ * it), else null (an isolated position is).
+ */
+function liquidateAccount(s: EngineState, a: number, cross: Health | null, ts: number): void {
   const u = s.undo;
   const acc = s.accounts;
-  const a = d.account;
   const from = s.touchedCount;
   // The tick the liquidation started. Nothing the backstop runs reads the column, so it is
   // written once at the end, and not at all when the liquidation starts and ends in this call.
@@ -463,11 +494,11 @@ function liquidateAccount(s: EngineState, d: Distressed, ts: number): void {
   const since = wasIn ? acc.liquidationSince[a] : s.tickCount;
   if (!wasIn) {
     const cancelled = s.cancelAccountOrders(a);
-    const h = d.cross ?? worstIsolated(s, a);
+    const h = cross ?? worstIsolated(s, a);
     s.events.push({
       type: 'liquidationStarted',
       account: a,
-      market: d.cross !== null ? -1 : worstIsolatedMarket(s, a),
+      market: cross !== null ? -1 : worstIsolatedMarket(s, a),
       equity: Math.floor(h.equityMaintenance),
       maintenance: Math.ceil(h.maintenanceRequirement),
       ordersCancelled: cancelled,
@@ -477,7 +508,7 @@ function liquidateAccount(s: EngineState, d: Distressed, ts: number): void {
   if (s.tickCount - since >= minWindow(s, a)) {
     // The cross pool's health after its backstop, when that is still its health now.
     let after: Health | null = null;
-    if (d.cross !== null) after = backstopCross(s, a, ts, d.cross);
+    if (cross !== null) after = backstopCross(s, a, ts, cross);
     let isolated = false;
     for (const m of s.markets) {
       if (m.positions.isolated[a] !== 1) continue;
@@ -486,7 +517,7 @@ function liquidateAccount(s: EngineState, d: Distressed, ts: number): void {
       const h = isolatedHealth(m, a);
       if (belowMaintenance(h)) backstopIsolated(s, m, a, ts, h);
     }
-    ended = after !== null && !isolated ? !belowMaintenance(after) : evaluate(s, a) === null;
+    ended = after !== null && !isolated ? !belowMaintenance(after) : worstRatio(s, a) === Number.POSITIVE_INFINITY;
   }
   if (ended) {
     if (wasIn) u.at(acc.liquidationSince, a, 0);
@@ -561,7 +592,7 @@ function backstopCross(s: EngineState, a: number, ts: number, start: Health): He
     const closed = backstopClose(s, pick, a, closeSize(pick, a, h, curvePriceE6(pick), margin), ts);
     last = pick;
     if (closed === 0) break;
-    h = crossHealth(s, a);
+    h = crossHealthInto(s, a, stepHealth);
   }
   // Flat (now or already) with debts it cannot pay: bankruptcy.
   resolveBankruptcy(s, a, null, last, lastWasLong);

@@ -8,6 +8,17 @@
  * Old numbers are kept in a Float64Array, so logging a write allocates
  * nothing (a generic array would box every double); other old values
  * (objects, booleans, restore callbacks) go to a side array.
+ *
+ * A slot of a small typed array (a market's field vector, at most
+ * SMALL_ARRAY long) is logged once per generation: a liquidation sweep
+ * writes the same reserves, open interest and pools once per account, and
+ * rolling back to the first logged old value restores them all the same.
+ * A generation ends at every commit, rollback and mark(), so a rollback to
+ * a mark still finds every slot written after it logged after it. The same
+ * holds for the last object field set() logged (the insurance fund, written
+ * once per liquidated account). Restore callbacks (onRollback) undo
+ * structural changes and never read such slots, so they need no value of
+ * a slot as of their own entry.
  */
 // biome-ignore lint/suspicious/noExplicitAny: the log stores heterogeneous targets.
 type Target = any;
@@ -20,6 +31,11 @@ const KIND_NUMBER = 1;
 const KIND_VALUE = 2;
 const KIND_CALLBACK = 3;
 
+/** Typed arrays up to this long get their slots logged once per generation. */
+const SMALL_ARRAY = 64;
+/** Small arrays remembered at once (round robin; one forgotten is only logged again). */
+const SMALL_ARRAYS = 8;
+
 export class UndoLog {
   private targets: Target[] = [];
   /** Field names of object-field entries (typed-array slots keep their index in `index`). */
@@ -29,6 +45,16 @@ export class UndoLog {
   private numbers = new Float64Array(1024);
   private values: unknown[] = [];
   private length = 0;
+  /** Current generation (never repeats). */
+  private generation = 1;
+  /** Small arrays seen recently and, per slot, the generation it was last logged in. */
+  private smallArrays: (Float64Array | Int32Array | Uint8Array | null)[] = new Array(SMALL_ARRAYS).fill(null);
+  private smallStamps: Float64Array[] = [];
+  private smallNext = 0;
+  /** The last object field set() logged, and its generation. */
+  private lastTarget: object | null = null;
+  private lastKey: string | number = '';
+  private lastGeneration = 0;
 
   private grow(): void {
     const n = this.kinds.length;
@@ -44,6 +70,13 @@ export class UndoLog {
   }
 
   set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {
+    if (target === this.lastTarget && key === this.lastKey && this.lastGeneration === this.generation) {
+      target[key] = value;
+      return;
+    }
+    this.lastTarget = target;
+    this.lastKey = key as string | number;
+    this.lastGeneration = this.generation;
     const n = this.length;
     if (n === this.kinds.length) this.grow();
     this.length = n + 1;
@@ -62,6 +95,10 @@ export class UndoLog {
 
   /** Typed-array slot write (the hot path: one pointer store, the rest typed). */
   at(array: Float64Array | Int32Array | Uint8Array, index: number, value: number): void {
+    if (array.length <= SMALL_ARRAY && this.loggedBefore(array, index)) {
+      array[index] = value;
+      return;
+    }
     const n = this.length;
     if (n === this.kinds.length) this.grow();
     this.length = n + 1;
@@ -70,6 +107,23 @@ export class UndoLog {
     this.index[n] = index;
     this.numbers[n] = array[index];
     array[index] = value;
+  }
+
+  /** True when this slot of a small array was already logged in this generation (and marks it logged). */
+  private loggedBefore(array: Float64Array | Int32Array | Uint8Array, index: number): boolean {
+    const arrays = this.smallArrays;
+    let k = 0;
+    while (k < SMALL_ARRAYS && arrays[k] !== array) k++;
+    if (k === SMALL_ARRAYS) {
+      k = this.smallNext;
+      this.smallNext = (k + 1) % SMALL_ARRAYS;
+      arrays[k] = array;
+      this.smallStamps[k] = new Float64Array(SMALL_ARRAY);
+    }
+    const stamps = this.smallStamps[k];
+    if (stamps[index] === this.generation) return true;
+    stamps[index] = this.generation;
+    return false;
   }
 
   /** Record an arbitrary restore action (for structural changes such as array pushes). */
@@ -82,6 +136,7 @@ export class UndoLog {
   }
 
   mark(): number {
+    this.generation++;
     return this.length;
   }
 
@@ -97,10 +152,12 @@ export class UndoLog {
       this.values[n] = undefined;
     }
     this.length = to;
+    this.generation++;
   }
 
   /** Forget the log (the command committed). Targets are long-lived state; leaving them costs nothing. */
   commit(): void {
     this.length = 0;
+    this.generation++;
   }
 }

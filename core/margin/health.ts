@@ -99,6 +99,16 @@ export function crossHealth(s: EngineState, account: number): Health {
   return h;
 }
 
+/**
+ * crossHealth written into `out` (the tick's scratch: a sweep over 100,000
+ * accounts allocates no Health). Same arithmetic in the same order.
+ */
+export function crossHealthInto(s: EngineState, account: number, out: Health): Health {
+  fillCrossMargin(s, account, out);
+  if (s.accounts.portfolio[account] === 1) applyPortfolioRequirements(s, account, out);
+  return out;
+}
+
 /** Health of the account's cross pool under cross-margin rules, whatever its margin mode. */
 export function crossMarginHealth(s: EngineState, account: number): Health {
   const usdc = s.accounts.collateral[account];
@@ -111,6 +121,23 @@ export function crossMarginHealth(s: EngineState, account: number): Health {
     bufferRequirement: 0,
     notional: 0,
   };
+  return addCrossTerms(s, account, h);
+}
+
+function fillCrossMargin(s: EngineState, account: number, h: Health): Health {
+  const usdc = s.accounts.collateral[account];
+  h.equityInitial = usdc;
+  h.equityMaintenance = usdc;
+  h.equityLossesOnly = usdc;
+  h.initialRequirement = 0;
+  h.maintenanceRequirement = 0;
+  h.bufferRequirement = 0;
+  h.notional = 0;
+  return addCrossTerms(s, account, h);
+}
+
+/** Collateral assets and cross positions added to `h`, which holds the account's USDC. */
+function addCrossTerms(s: EngineState, account: number, h: Health): Health {
   const balances = s.accounts.balances;
   for (let i = 1; i < balances.length; i++) {
     const units = balances[i][account];

@@ -23,9 +23,10 @@
  * A position gets a threshold when its equity depends on its own mark only:
  * an isolated position, or the only cross position of an account holding no
  * collateral but USDC, in a market where size does not raise its ratio.
- * Everything else is "complex" and checked exactly every tick, and so is
- * every portfolio-margin account (its requirement is a scenario charge);
- * its isolated positions keep their thresholds.
+ * Everything else is "complex" and checked exactly every tick its markets
+ * move (unless its slack, margin/slack.ts, proves the check would change
+ * nothing), and so is every portfolio-margin account (its requirement is a
+ * scenario charge); its isolated positions keep their thresholds.
  *
  * This is a derived cache: not hashed, not snapshotted, rebuilt on restore.
  */
@@ -67,6 +68,7 @@ function sizeScaled(m: Market, absBase: number): boolean {
 /** Recompute the thresholds of one account in every market, and its complex membership. */
 export function refreshAccount(s: EngineState, account: number): void {
   const acc = s.accounts;
+  s.slack.drop(account);
   if (acc.warned[account] === 1 || acc.liquidationSince[account] !== 0) s.watchedAccounts.add(account);
   else if (s.watchedAccounts.size > 0) s.watchedAccounts.delete(account);
   let crossMarket: Market | null = null;

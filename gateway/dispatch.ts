@@ -319,7 +319,7 @@ export class Dispatcher {
       }
       case 'unsubscribe':
         if (s === null) return this.fail(r, id, wireError('NOT_AVAILABLE', 'unsubscribe needs a WebSocket'));
-        return r.send({ id, ok: true, result: unsubscribe(s, p) });
+        return r.send({ id, ok: true, result: unsubscribe(s, p, d.publisher) });
       case 'setDeadman': {
         const ms = p.ms as number;
         if (ms !== 0 && (ms < d.limits.deadmanMinMs || ms > d.limits.deadmanMaxMs)) {

@@ -68,6 +68,7 @@ export function subscribe(
   if (existing !== undefined && existing !== topic) s.ws?.unsubscribe(existing);
   s.ws?.subscribe(topic);
   s.subs.set(stream, topic);
+  if (existing === undefined) d.publisher.opened(channel);
   const result = { channel, ...scope, seq: d.publisher.lastSeq(channel, scope) };
   let after: (() => void) | null = null;
   if (channel === 'depth') {
@@ -90,7 +91,13 @@ export function subscribe(
   return { result, after };
 }
 
-export function unsubscribe(s: Session, p: Record<string, unknown>): unknown {
+/** The connection closed: its streams no longer count (uWS drops its topics itself). */
+export function releaseSubscriptions(s: Session, publisher: Publisher): void {
+  for (const stream of s.subs.keys()) publisher.closed(stream.slice(0, stream.indexOf('/')) as Channel);
+  s.subs.clear();
+}
+
+export function unsubscribe(s: Session, p: Record<string, unknown>, publisher: Publisher): unknown {
   const channel = p.channel as Channel;
   const priv = isPrivateChannel(channel);
   // Without its scope (a private channel's account, a public channel's market), every stream
@@ -105,6 +112,7 @@ export function unsubscribe(s: Session, p: Record<string, unknown>): unknown {
     if (scoped ? stream !== exact : !stream.startsWith(prefix)) continue;
     s.ws?.unsubscribe(topic);
     s.subs.delete(stream);
+    publisher.closed(channel);
     removed++;
   }
   return { channel, removed };

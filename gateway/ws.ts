@@ -15,6 +15,8 @@ import type { GatewayLimits } from './limits.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { Reply, RequestId } from './protocol.ts';
 import { Session, type SessionData } from './session.ts';
+import type { Publisher } from './streams/publisher.ts';
+import { releaseSubscriptions } from './subscriptions.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 /** uWS drops frames past this multiple of maxPayloadBytes without reading them. */
@@ -28,6 +30,8 @@ export interface WsDeps {
   metrics: GatewayMetrics;
   sessions: Set<Session>;
   clock: () => number;
+  /** Keeps the per-channel stream counts that let the router skip channels nobody subscribes. */
+  publisher: Publisher;
   onDisconnect(s: Session): void;
 }
 
@@ -131,6 +135,7 @@ export function mountWebSocket(app: TemplatedApp, d: WsDeps): void {
       s.closed = true;
       s.ws = null;
       s.deferred.length = 0;
+      releaseSubscriptions(s, d.publisher);
       d.metrics.closes.inc({ code: String(code) });
       if (d.sessions.delete(s)) d.onDisconnect(s);
     },

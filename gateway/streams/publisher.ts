@@ -10,6 +10,12 @@ import { type Scope, streamKey, topicOf } from './topics.ts';
 
 export class Publisher {
   private readonly seqs = new Map<string, number>();
+  /**
+   * Streams subscribed per channel, over all connections (subscriptions.ts keeps it). Never below
+   * the true number, so a channel at 0 has no subscriber and its per-event work can be skipped
+   * without asking uWS (topic names, native calls, payload objects).
+   */
+  private readonly streams = new Map<Channel, number>();
   published = 0;
 
   constructor(private readonly app: TemplatedApp) {}
@@ -17,8 +23,26 @@ export class Publisher {
   /** Per channel, per market: its two topic names, built once (the per-turn feeds ask every market). */
   private readonly marketTopics = new Map<Channel, [json: string, msgpack: string][]>();
 
+  /** A connection subscribed a stream of `channel` (not an encoding change of one it has). */
+  opened(channel: Channel): void {
+    this.streams.set(channel, (this.streams.get(channel) ?? 0) + 1);
+  }
+
+  /** A connection's stream of `channel` went (unsubscribed, or the connection closed). */
+  closed(channel: Channel): void {
+    const n = (this.streams.get(channel) ?? 0) - 1;
+    if (n > 0) this.streams.set(channel, n);
+    else this.streams.delete(channel);
+  }
+
+  /** False when no connection subscribes any stream of `channel`. */
+  any(channel: Channel): boolean {
+    return this.streams.has(channel);
+  }
+
   /** Subscribers of a public channel's market stream, without building its topic names each time. */
   marketSubscribers(channel: Channel, market: number): number {
+    if (!this.streams.has(channel)) return 0;
     let byMarket = this.marketTopics.get(channel);
     if (byMarket === undefined) {
       byMarket = [];
@@ -34,6 +58,7 @@ export class Publisher {
   }
 
   subscribers(channel: Channel, scope: Scope): number {
+    if (!this.streams.has(channel)) return 0;
     const key = streamKey(channel, scope);
     return this.app.numSubscribers(topicOf('json', key)) + this.app.numSubscribers(topicOf('msgpack', key));
   }
@@ -51,6 +76,7 @@ export class Publisher {
 
   /** Publishes `data`; returns false (and assigns no seq) when nobody subscribes. */
   publish(channel: Channel, scope: Scope, data: unknown, explicitSeq?: number): boolean {
+    if (!this.streams.has(channel)) return false;
     const key = streamKey(channel, scope);
     const jt = topicOf('json', key);
     const mt = topicOf('msgpack', key);

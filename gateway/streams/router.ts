@@ -64,7 +64,8 @@ export class StreamRouter {
 
   onCommitted(entry: JournalEntry, outcome: Outcome): void {
     const cmd = entry.cmd;
-    if (ORDER_COMMANDS.has(cmd.type) && 'account' in cmd) this.orderUpdate(entry, outcome, cmd);
+    if (this.publisher.any('orders') && ORDER_COMMANDS.has(cmd.type) && 'account' in cmd)
+      this.orderUpdate(entry, outcome, cmd);
     if (!outcome.ok) return;
     const events = outcome.events;
     const initiator = 'account' in cmd ? (cmd as { account: number }).account : -1;
@@ -97,10 +98,11 @@ export class StreamRouter {
         // Without trade events: one public trade per taker fill (the initiator's, or any fill of the tick's backstop).
         if (!hasTradeEvents && (initiator < 0 || e.account === initiator))
           this.publicTrade(entry, e.market, e.price, e.base, e.quote, e.side);
-        p.publish('fills', { account: e.account }, { ts: entry.ts, seq: entry.seq, ...e });
+        if (p.any('fills')) p.publish('fills', { account: e.account }, { ts: entry.ts, seq: entry.seq, ...e });
         break;
       }
       case 'liquidation':
+        if (!p.any('liquidations')) break;
         p.publish(
           'liquidations',
           { market: e.market },
@@ -133,10 +135,13 @@ export class StreamRouter {
         break;
       default:
     }
-    if (ORDER_EVENTS.has(e.type) && 'account' in e)
+    if (p.any('orders') && ORDER_EVENTS.has(e.type) && 'account' in e)
       p.publish('orders', { account: e.account }, { ts: entry.ts, seq: entry.seq, ...e });
-    if (WARNINGS.has(e.type) && 'account' in e)
+    if (p.any('warnings') && WARNINGS.has(e.type) && 'account' in e)
       p.publish('warnings', { account: e.account }, { ts: entry.ts, seq: entry.seq, ...e });
+    // Snapshots are published at the end of the turn to whoever subscribes then; subscriptions change only
+    // between turns, so with no positions or margin stream open there is nothing to collect.
+    if (!p.any('positions') && !p.any('margin')) return;
     if ('account' in e) this.markDirty(e.account, 'market' in e ? e.market : -1);
     if (e.type === 'liquidation' && e.liquidator >= 0) this.markDirty(e.liquidator, e.market);
   }

@@ -158,6 +158,50 @@ describe('streams', () => {
     expect((rest.body as { result: unknown[] }).result.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('keeps streaming to the remaining subscribers while others resubscribe, unsubscribe or disconnect', async () => {
+    // The publisher skips a channel with no subscribed stream at all (a per-channel count): every way a
+    // stream comes and goes must keep that count right, or a live subscriber would miss messages.
+    t = await startTestGateway();
+    const trader = await t.client(t.signers.trader);
+    const a = await t.client(null, 'json');
+    const b = await t.client(null, 'msgpack');
+    const got = { a: [] as StreamMessage[], b: [] as StreamMessage[] };
+    await a.subscribe('trades', { market: BTC }, (m) => got.a.push(m));
+    // The same stream again on the same connection: still one stream.
+    await a.request('subscribe', { channel: 'trades', market: BTC }, false);
+    await b.subscribe('trades', { market: BTC }, (m) => got.b.push(m));
+    const trade = async (n: number, who: StreamMessage[][]) => {
+      const before = who.map((xs) => xs.length);
+      await trader.marketOrder({ market: BTC, side: n % 2 === 0 ? 'buy' : 'sell', size: 100_000_000 });
+      await until(() => who.every((xs, i) => xs.length === before[i] + 1), 5_000, `trade ${n}`);
+    };
+    await trade(0, [got.a, got.b]);
+    await a.unsubscribe('trades', { market: BTC });
+    await trade(1, [got.b]);
+    await a.close();
+    await trade(2, [got.b]);
+    await b.unsubscribe('trades', { market: BTC });
+    // Nobody subscribes now; a new subscriber is served again.
+    await trader.marketOrder({ market: BTC, side: 'buy', size: 100_000_000 });
+    const c = await t.client(null, 'msgpack');
+    const gotC: StreamMessage[] = [];
+    await c.subscribe('trades', { market: BTC }, (m) => gotC.push(m));
+    await trade(3, [gotC]);
+    expect(got.a.length).toBe(1);
+    expect(got.b.length).toBe(3);
+    // Private channels: a fills subscriber that disconnects does not silence one that stays.
+    const t1 = await t.client(t.signers.trader);
+    const t2 = await t.client(t.signers.trader);
+    const f1: StreamMessage[] = [];
+    const f2: StreamMessage[] = [];
+    await t1.subscribe('fills', {}, (m) => f1.push(m));
+    await t2.subscribe('fills', {}, (m) => f2.push(m));
+    await trade(4, [f1, f2]);
+    await t1.close();
+    await trade(5, [f2]);
+    expect(f1.length).toBe(1);
+  });
+
   it('reconnects and resubscribes after the server drops the connection', async () => {
     t = await startTestGateway();
     const c = await t.client(t.signers.trader, 'msgpack', true);

@@ -80,6 +80,14 @@ export class JournalWriter implements JournalSink {
     if (outcomes.length !== n) throw new Error(`commitTurn: ${n} entries but ${outcomes.length} outcomes`);
     const last = first + n - 1;
     const blob = encodeTurn(entries);
+    if (this.history === null) {
+      // One statement: SQLite commits it as its own transaction (autocommit), without the BEGIN and
+      // COMMIT statement steps (about 1 µs of a 14–15 µs single-row commit here; the rest is SQLite's
+      // WAL write and its file locks, which no statement shape avoids).
+      this.insertTurn.run(first, last, entries[0].ts, blob, crc32(blob), hash);
+      this.committed(first, last, blob.length);
+      return;
+    }
     this.begin.run();
     try {
       this.insertTurn.run(first, last, entries[0].ts, blob, crc32(blob), hash);
@@ -89,7 +97,11 @@ export class JournalWriter implements JournalSink {
       if (this.db.inTransaction) this.rollback.run();
       throw err;
     }
+    this.committed(first, last, blob.length);
+  }
+
+  private committed(first: number, last: number, bytes: number): void {
     this.lastSeq = last;
-    for (const l of this.listeners) l({ firstSeq: first, lastSeq: last, bytes: blob.length });
+    for (const l of this.listeners) l({ firstSeq: first, lastSeq: last, bytes });
   }
 }

@@ -39,6 +39,8 @@ export type Task =
       replies?: 'full' | 'ack';
       ratePerSec: number;
       durationSec: number;
+      /** Sent at the same rate before the measured run, not measured (JIT, first turns, WAL growth). */
+      warmupSec?: number;
     }
   | { kind: 'fanout'; url: string; connections: number; durationSec: number };
 
@@ -120,6 +122,8 @@ interface Conn {
   inflight: number;
   /** Scheduled send time by request id (latency task). */
   sentAt: Float64Array | null;
+  /** The order's index in the run by request id (latency task). */
+  index: Int32Array | null;
 }
 
 const ORDER_VARIANTS = 4;
@@ -150,7 +154,7 @@ for (let v = 0; v < ORDER_VARIANTS; v++) {
 async function openConn(url: string, k: KeySpec, auth: OrderAuth, replies: 'full' | 'ack'): Promise<Conn> {
   const ws = await RawWs.open(url);
   const signer = signerOf(k);
-  const c: Conn = { ws, signer, nextId: 1, nonce: 0, inflight: 0, sentAt: null };
+  const c: Conn = { ws, signer, nextId: 1, nonce: 0, inflight: 0, sentAt: null, index: null };
   if (auth === 'session') {
     const params = { replies };
     const logon = { id: 0, op: 'logon', params, ...signFields(signer, 'logon', params, Date.now()) };
@@ -198,6 +202,13 @@ function sendOrders(c: Conn, n: number, auth: OrderAuth, when: number): void {
   }
   c.inflight += n;
   c.ws.write(out);
+}
+
+/** One order, recorded as the run's order number `index` (latency task). */
+function sendOrder(c: Conn, auth: OrderAuth, when: number, index: number): void {
+  const id = c.nextId;
+  sendOrders(c, 1, auth, when);
+  if (c.index !== null) c.index[id] = index;
 }
 
 interface Tally {
@@ -268,36 +279,53 @@ async function wsOrders(t: Extract<Task, { kind: 'wsOrders' }>) {
  */
 async function wsLatency(t: Extract<Task, { kind: 'wsLatency' }>) {
   const conns = await Promise.all(t.keys.map((k) => openConn(t.url, k, t.auth, t.replies ?? 'full')));
-  const total = t.ratePerSec * t.durationSec;
-  const samples = new Float64Array(total);
+  const warmup = Math.round(t.ratePerSec * (t.warmupSec ?? 0));
+  const measured = t.ratePerSec * t.durationSec;
+  const total = warmup + measured;
+  // One slot per order (warm-up included), indexed by send order: latency (µs) and how late it was sent (µs).
+  const latency = new Float64Array(total).fill(Number.NaN);
+  const lateness = new Float64Array(total);
   let n = 0;
   const tally: Tally = { acked: 0, rejected: 0, codes: {} };
   for (const c of conns) {
+    // Per connection: request id → scheduled time and global order index.
     const sentAt = new Float64Array(Math.ceil(total / conns.length) + 2);
+    const index = new Int32Array(sentAt.length).fill(-1);
     c.sentAt = sentAt;
+    c.index = index;
     listen(c, tally, (id) => {
-      if (id < sentAt.length && sentAt[id] > 0) {
-        samples[n++] = (performance.now() - sentAt[id]) * 1000;
-        sentAt[id] = 0;
+      if (id < sentAt.length && index[id] >= 0) {
+        latency[index[id]] = (performance.now() - sentAt[id]) * 1000;
+        index[id] = -1;
+        n++;
       }
     });
   }
   const start = performance.now();
   let sent = 0;
+  let rejectedAtWarmupEnd = -1;
+  let usage0 = process.resourceUsage();
+  let elu0 = performance.eventLoopUtilization();
+  let measureStart = start;
   // Between sends the pump sleeps (Atomics.wait, at most PUMP_SLEEP_MS) instead of spinning, so the
   // generator does not take a core from the gateway; replies are read between sleeps, so a sleep can
   // only add to a measured latency, never hide one.
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  /** How late (µs) the generator sent each order: the part of a latency that is the generator's. */
-  const lateness = new Float64Array(total);
   await new Promise<void>((resolve) => {
     const pump = () => {
       const now = performance.now();
       const due = Math.min(total, Math.floor(((now - start) * t.ratePerSec) / 1000));
       // Orders are sent one by one at their scheduled time.
       while (sent < due) {
+        if (sent === warmup) {
+          rejectedAtWarmupEnd = tally.rejected;
+          usage0 = process.resourceUsage();
+          elu0 = performance.eventLoopUtilization();
+          measureStart = performance.now();
+          process.send!({ measuring: true });
+        }
         const scheduled = start + (sent * 1000) / t.ratePerSec;
-        sendOrders(conns[sent % conns.length], 1, t.auth, scheduled);
+        sendOrder(conns[sent % conns.length], t.auth, scheduled, sent);
         lateness[sent] = (now - scheduled) * 1000;
         sent++;
       }
@@ -310,23 +338,68 @@ async function wsLatency(t: Extract<Task, { kind: 'wsLatency' }>) {
   });
   const drainUntil = performance.now() + 5_000;
   while (n < sent && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 10));
-  for (const c of conns) c.ws.close();
-  const sorted = samples.subarray(0, n).sort();
-  const pct = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
-  const late = lateness.subarray(0, sent).sort();
-  const sendLateP99 = late[Math.min(sent - 1, Math.max(0, Math.ceil(0.99 * sent) - 1))];
-  return {
-    sent,
-    acked: n,
-    rejected: tally.rejected,
-    codes: tally.codes,
-    achievedRate: sent / t.durationSec,
-    p50: pct(50),
-    p99: pct(99),
-    p999: pct(99.9),
-    max: n > 0 ? sorted[n - 1] : Number.NaN,
-    sendLateP99,
+  process.send!({ measured: true });
+  const usage = process.resourceUsage();
+  const wallMs = performance.now() - measureStart;
+  const generator = {
+    cpu:
+      Math.round(
+        ((usage.userCPUTime + usage.systemCPUTime - usage0.userCPUTime - usage0.systemCPUTime) / 1000 / wallMs) * 1000,
+      ) / 1000,
+    loop_busy: Math.round(performance.eventLoopUtilization(elu0).utilization * 1000) / 1000,
+    involuntary_switches: usage.involuntaryContextSwitches - usage0.involuntaryContextSwitches,
   };
+  for (const c of conns) c.ws.close();
+  // The measured run: the orders after the warm-up, every one of them (an unacked order would count as lost).
+  const lat = latency.subarray(warmup, total);
+  let acked = 0;
+  for (let i = 0; i < lat.length; i++) if (!Number.isNaN(lat[i])) acked++;
+  const windows: { atMs: number; p50: number; p99: number; max: number; lateMax: number }[] = [];
+  const WINDOW = t.ratePerSec / 4;
+  for (let w = 0; w < measured; w += WINDOW) {
+    const xs = Float64Array.from(lat.subarray(w, w + WINDOW)).sort();
+    let lateMax = 0;
+    for (let i = warmup + w; i < Math.min(total, warmup + w + WINDOW); i++) lateMax = Math.max(lateMax, lateness[i]);
+    windows.push({
+      atMs: Math.round((w * 1000) / t.ratePerSec),
+      p50: Math.round(pctOf(xs, 50)),
+      p99: Math.round(pctOf(xs, 99)),
+      max: Math.round(xs[xs.length - 1]),
+      lateMax: Math.round(lateMax),
+    });
+  }
+  // Sorting puts NaN (never acked) last, so a lost order shows up in the top percentiles and in `acked`.
+  const sorted = Float64Array.from(lat).sort();
+  const late = Float64Array.from(lateness.subarray(warmup, total)).sort();
+  // Latency net of the generator's own lateness: what the server and the network added.
+  const net = new Float64Array(measured);
+  for (let i = 0; i < measured; i++) net[i] = lat[i] - lateness[warmup + i];
+  net.sort();
+  return {
+    sent: sent - warmup,
+    acked,
+    warmup,
+    rejected: tally.rejected - Math.max(0, rejectedAtWarmupEnd),
+    codes: tally.codes,
+    p50: pctOf(sorted, 50),
+    p99: pctOf(sorted, 99),
+    p999: pctOf(sorted, 99.9),
+    max: sorted[measured - 1],
+    sendLateP50: pctOf(late, 50),
+    sendLateP99: pctOf(late, 99),
+    sendLateMax: late[measured - 1],
+    netP50: pctOf(net, 50),
+    netP99: pctOf(net, 99),
+    netP999: pctOf(net, 99.9),
+    generator,
+    windows,
+  };
+}
+
+/** Nearest-rank percentile of a sorted array. */
+function pctOf(sorted: Float64Array, p: number): number {
+  const n = sorted.length;
+  return n === 0 ? Number.NaN : sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))];
 }
 
 async function fanout(t: Extract<Task, { kind: 'fanout' }>) {

@@ -20,10 +20,24 @@
  *                         a signature on every order (HMAC, Ed25519; 8 × 256)
  *   gateway.ack_p50_us / ack_p99_us / ack_p999_us
  *                         open-loop 20,000 orders/s over 4 logged-on
- *                         connections, full replies, latency from each
- *                         order's scheduled send time to its acknowledgement
- *                         (generator_late_p99_us: how late the generator
- *                         itself sent, part of those latencies)
+ *                         connections, full replies, each order sent alone
+ *                         at its scheduled time; 2 s at that rate as warm-up
+ *                         (JIT in both processes, the background worker
+ *                         starting), then a bounded 5 s run (100,000 orders)
+ *                         whose every order must be acknowledged (one that
+ *                         is not counts as infinitely late). Latency runs
+ *                         from the scheduled send time to the acknowledgement
+ *                         being read, so queueing anywhere and the generator
+ *                         falling behind are included; beside it: how late
+ *                         the generator sent (generator_late_*) and the
+ *                         latency net of that (net_of_generator_*), and the
+ *                         gateway's own side of the run (turn durations and
+ *                         lag, the share of wall time in turns and not idle,
+ *                         process CPU, GC pauses by kind, heap spaces), which
+ *                         is what to read on a shared machine: there, most
+ *                         of the tail is the processes waiting for a core
+ *                         (involuntary_switches). CLEARLOOP_BENCH_WINDOWS=1
+ *                         prints p50/p99/max per 250 ms of the run.
  *   gateway.fanout        trade messages per second delivered to 1,000
  *                         subscribed connections
  *
@@ -42,8 +56,10 @@ import { fork } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type EventLoopUtilization, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, type HeapSpaceInfo, setFlagsFromString } from 'node:v8';
 import type { Command } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
 import { DEFAULT_LOOP_OPTIONS, Loop } from '../core/loop.ts';
@@ -53,13 +69,23 @@ import { type Gateway, startGateway } from '../gateway/server.ts';
 import { ticker } from '../gateway/views/market.ts';
 import { openStore } from '../persistence/store.ts';
 import type { KeySpec, OrderAuth, Task } from './gateway-load.ts';
-import { type BenchOptions, note, type Report, round, wants } from './harness.ts';
+import { type BenchOptions, note, percentile, type Report, round, wants } from './harness.ts';
 
 const DURATION_SEC = 5;
 const ACCOUNTS = 64;
 const BTC_PRICE = 60_000_000_000;
 const ETH_PRICE = 3_000_000_000;
 const LATENCY_RATE = 20_000;
+/** Seconds at LATENCY_RATE before the measured run (JIT in both processes, the background worker starting). */
+const LATENCY_WARMUP_SEC = 2;
+/**
+ * V8 flags for the latency run. On two cores shared with the load generator, a parallel scavenge waits
+ * for helper threads that have no core to run on: interleaved A/B runs (20:35 UTC, load 4.5–5.9) gave
+ * young-generation pauses of 1.2 ms on average single-threaded against 2.7 ms parallel, at the same
+ * scavenge count. A server on a small machine can set the same (v8.setFlagsFromString at start-up;
+ * `--no-parallel-scavenge` is not accepted in NODE_OPTIONS or in a Worker's execArgv).
+ */
+const LATENCY_V8_FLAGS = '--no-parallel-scavenge';
 const FANOUT_CONNECTIONS = 1_000;
 const FANOUT_TRADES_PER_SEC = 200;
 /** ws_orders with a session logon: few connections, a deep pipelined window each. */
@@ -80,7 +106,8 @@ const OPEN_LIMITS = {
 export function runLoad<T>(task: Task, onMessage?: (m: unknown) => void): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = fork(new URL('./gateway-load.ts', import.meta.url), [], {
-      execArgv: ['--import', 'tsx'],
+      // CLEARLOOP_BENCH_LOAD_ARGV: extra node flags for the generator (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+      execArgv: ['--import', 'tsx', ...(process.env.CLEARLOOP_BENCH_LOAD_ARGV ?? '').split(' ').filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (m: { result?: T }) => {
@@ -102,6 +129,8 @@ interface Setup {
   ed: KeySpec[];
   hmac: KeySpec[];
   journal: string;
+  /** Called after every turn with its lag and duration (seconds) while set. */
+  turnHook: { fn: ((lagSec: number, turnSec: number) => void) | null };
   close(): Promise<void>;
 }
 
@@ -130,7 +159,15 @@ export async function setup(worker = false): Promise<Setup> {
     });
   }
   loop.drain();
-  const gw = await startGateway({ engine, loop, feed, limits: OPEN_LIMITS, tickIntervalMs: 5 });
+  const turnHook: Setup['turnHook'] = { fn: null };
+  const gw = await startGateway({
+    engine,
+    loop,
+    feed,
+    limits: OPEN_LIMITS,
+    tickIntervalMs: 5,
+    onTurn: (lag, turn) => turnHook.fn?.(lag, turn),
+  });
   const ed: KeySpec[] = [];
   const hmac: KeySpec[] = [];
   for (let a = 0; a < ACCOUNTS; a++) {
@@ -158,6 +195,7 @@ export async function setup(worker = false): Promise<Setup> {
     gw,
     ed,
     hmac,
+    turnHook,
     journal: `sqlite WAL, synchronous=NORMAL, group commit per turn; history off; ${worker ? 'WAL checkpoints and snapshots by the background worker' : 'SQLite auto-checkpoints in the loop'}`,
     async close() {
       await gw.close();
@@ -292,38 +330,194 @@ async function wsOrders(s: Setup, report: Report): Promise<void> {
   });
 }
 
+interface LatencyResult {
+  sent: number;
+  acked: number;
+  warmup: number;
+  rejected: number;
+  codes: Record<string, number>;
+  p50: number;
+  p99: number;
+  p999: number;
+  max: number;
+  sendLateP50: number;
+  sendLateP99: number;
+  sendLateMax: number;
+  netP50: number;
+  netP99: number;
+  netP999: number;
+  generator: { cpu: number; loop_busy: number; involuntary_switches: number };
+  windows: { atMs: number; p50: number; p99: number; max: number; lateMax: number }[];
+}
+
+/** The gateway's own side of the measured run: turns, loop busy time, GC pauses. */
+class LoopWatch {
+  private turns = new Float64Array(1 << 16);
+  private lags = new Float64Array(1 << 16);
+  private n = 0;
+  private elu0: EventLoopUtilization | null = null;
+  private elu: EventLoopUtilization | null = null;
+  private usage0: NodeJS.ResourceUsage | null = null;
+  private usage: NodeJS.ResourceUsage | null = null;
+  private t0 = 0;
+  private wall = 0;
+  private gcMs = 0;
+  private gcMaxMs = 0;
+  private gcCount = 0;
+  private heap0: HeapSpaceInfo[] = [];
+  private heap: HeapSpaceInfo[] = [];
+  /** By V8 kind: 1 scavenge, 2 mark-sweep-compact, 4 incremental marking, 8 weak callbacks. */
+  private readonly gcKinds: Record<number, { n: number; ms: number; max: number }> = {};
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      let k = this.gcKinds[kind];
+      if (k === undefined) {
+        k = { n: 0, ms: 0, max: 0 };
+        this.gcKinds[kind] = k;
+      }
+      k.n++;
+      k.ms += e.duration;
+      k.max = Math.max(k.max, e.duration);
+      this.gcMs += e.duration;
+      this.gcCount++;
+      if (e.duration > this.gcMaxMs) this.gcMaxMs = e.duration;
+    }
+  });
+
+  constructor(private readonly hook: Setup['turnHook']) {}
+
+  start(): void {
+    this.t0 = performance.now();
+    this.elu0 = performance.eventLoopUtilization();
+    this.usage0 = process.resourceUsage();
+    this.gc.observe({ entryTypes: ['gc'] });
+    this.heap0 = getHeapSpaceStatistics();
+    this.hook.fn = (lag, turn) => {
+      if (this.n === this.turns.length) {
+        const grow = (a: Float64Array) => {
+          const b = new Float64Array(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        this.turns = grow(this.turns);
+        this.lags = grow(this.lags);
+      }
+      this.turns[this.n] = turn * 1e6;
+      this.lags[this.n++] = lag * 1e6;
+    };
+  }
+
+  stop(): void {
+    this.hook.fn = null;
+    this.wall = performance.now() - this.t0;
+    this.elu = performance.eventLoopUtilization(this.elu0 ?? undefined);
+    this.usage = process.resourceUsage();
+    this.gc.disconnect();
+    this.heap = getHeapSpaceStatistics();
+  }
+
+  summary() {
+    const turns = this.turns.slice(0, this.n).sort();
+    const lags = this.lags.slice(0, this.n).sort();
+    let busy = 0;
+    for (let i = 0; i < this.n; i++) busy += turns[i];
+    const u0 = this.usage0;
+    const u = this.usage;
+    const cpu =
+      u === null || u0 === null
+        ? Number.NaN
+        : (u.userCPUTime + u.systemCPUTime - u0.userCPUTime - u0.systemCPUTime) / 1000;
+    return {
+      turns: this.n,
+      turn_p50_us: round(percentile(turns, 50), 1),
+      turn_p99_us: round(percentile(turns, 99), 1),
+      turn_p999_us: round(percentile(turns, 99.9), 1),
+      turn_max_us: round(turns[this.n - 1] ?? Number.NaN, 1),
+      turn_lag_p50_us: round(percentile(lags, 50), 1),
+      turn_lag_p99_us: round(percentile(lags, 99), 1),
+      /** Share of the wall time spent inside turns (apply, journal commit, replies, streams). */
+      turns_busy: round(busy / 1000 / this.wall, 3),
+      /** Share of the wall time the event loop was not idle (turns + socket I/O + timers + GC). */
+      loop_busy: round(this.elu?.utilization ?? Number.NaN, 3),
+      /** CPU time of the whole process (all threads, the background worker included) per wall second. */
+      process_cpu: round(cpu / this.wall, 3),
+      /** Times the OS took the CPU from the process (a busy machine; 0 on a quiet one). */
+      involuntary_switches:
+        u === null || u0 === null ? -1 : u.involuntaryContextSwitches - u0.involuntaryContextSwitches,
+      gc_ms: round(this.gcMs, 1),
+      gc_count: this.gcCount,
+      gc_max_ms: round(this.gcMaxMs, 2),
+      heap_mb: Object.fromEntries(
+        this.heap.map((h, i) => [
+          h.space_name,
+          `${round((this.heap0[i]?.space_used_size ?? 0) / 1048576, 1)} → ${round(h.space_used_size / 1048576, 1)} of ${round(h.space_size / 1048576, 1)}`,
+        ]),
+      ),
+      gc_by_kind: Object.fromEntries(
+        Object.entries(this.gcKinds).map(([k, v]) => [
+          { 1: 'scavenge', 2: 'mark_compact', 4: 'incremental', 8: 'weak' }[Number(k)] ?? k,
+          `${v.n} × ${round(v.ms / v.n, 2)} ms (max ${round(v.max, 2)})`,
+        ]),
+      ),
+    };
+  }
+}
+
 async function ackLatency(s: Setup, report: Report, options: BenchOptions): Promise<void> {
   const url = `ws://127.0.0.1:${s.gw.port}`;
-  const r = await runLoad<{
-    sent: number;
-    acked: number;
-    rejected: number;
-    achievedRate: number;
-    p50: number;
-    p99: number;
-    p999: number;
-    max: number;
-    sendLateP99: number;
-  }>({
-    kind: 'wsLatency',
-    url,
-    keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
-    auth: 'session',
-    replies: 'full',
-    ratePerSec: LATENCY_RATE,
-    durationSec: DURATION_SEC,
-  });
-  note(
-    `gateway.ack latency at ${LATENCY_RATE}/s (session logon, full replies): p50 ${round(r.p50, 1)} µs, p99 ${round(r.p99, 1)} µs, p99.9 ${round(r.p999, 1)} µs, max ${round(r.max, 1)} µs; acked ${r.acked}/${r.sent}, rejected ${r.rejected}; the generator sent late by ${round(r.sendLateP99, 1)} µs at p99`,
+  const watch = new LoopWatch(s.turnHook);
+  const r = await runLoad<LatencyResult>(
+    {
+      kind: 'wsLatency',
+      url,
+      keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
+      auth: 'session',
+      replies: 'full',
+      ratePerSec: LATENCY_RATE,
+      durationSec: DURATION_SEC,
+      warmupSec: LATENCY_WARMUP_SEC,
+    },
+    (m) => {
+      const msg = m as { measuring?: boolean; measured?: boolean };
+      if (msg.measuring) watch.start();
+      if (msg.measured) watch.stop();
+    },
   );
+  const loop = watch.summary();
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+  note(
+    `gateway.ack latency at ${LATENCY_RATE}/s (session logon, full replies; ${LATENCY_WARMUP_SEC} s warm-up, then ${DURATION_SEC} s measured): ` +
+      `p50 ${round(r.p50, 1)} µs, p99 ${round(r.p99, 1)} µs, p99.9 ${round(r.p999, 1)} µs, max ${round(r.max, 1)} µs; ` +
+      `acked ${r.acked}/${r.sent}, rejected ${r.rejected}; the generator sent late by ${round(r.sendLateP50, 1)} µs at p50, ` +
+      `${round(r.sendLateP99, 1)} µs at p99, ${round(r.sendLateMax, 1)} µs at most; net of that: p50 ${round(r.netP50, 1)} µs, ` +
+      `p99 ${round(r.netP99, 1)} µs, p99.9 ${round(r.netP999, 1)} µs; load average ${load}`,
+  );
+  note(`gateway.ack loop side: ${JSON.stringify(loop)}`);
+  note(`gateway.ack load generator: ${JSON.stringify(r.generator)}`);
+  if (process.env.CLEARLOOP_BENCH_WINDOWS) for (const w of r.windows) note(`  window ${JSON.stringify(w)}`);
   const extra = {
     rate: LATENCY_RATE,
     auth: 'session logon (ed25519), nonce per order',
     replies: 'full (seq + events)',
     connections: LATENCY_CONNECTIONS,
+    warmup_sec: LATENCY_WARMUP_SEC,
+    v8_flags: LATENCY_V8_FLAGS,
     sent: r.sent,
     acked: r.acked,
+    rejected: r.rejected,
+    max_us: round(r.max, 1),
+    generator_late_p50_us: round(r.sendLateP50, 1),
     generator_late_p99_us: round(r.sendLateP99, 1),
+    net_of_generator_p50_us: round(r.netP50, 1),
+    net_of_generator_p99_us: round(r.netP99, 1),
+    net_of_generator_p999_us: round(r.netP999, 1),
+    ...loop,
+    generator_cpu: r.generator.cpu,
+    generator_involuntary_switches: r.generator.involuntary_switches,
+    loadavg: load,
     journal: s.journal,
   };
   if (wants(options, 'gateway.ack_p50_us'))
@@ -391,10 +585,13 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
   }
   if (!['gateway.ack_p50_us', 'gateway.ack_p99_us', 'gateway.ack_p999_us'].some((n) => wants(options, n))) return;
   // Latency as bin/server.ts runs: WAL checkpoints (and snapshots) by the background worker, not in a turn.
+  // Scavenges on this thread alone (LATENCY_V8_FLAGS): see there. Restored after, for the benches that follow.
+  setFlagsFromString(LATENCY_V8_FLAGS);
   const w = await setup(true);
   try {
     await ackLatency(w, report, options);
   } finally {
     await w.close();
+    setFlagsFromString('--parallel-scavenge');
   }
 }

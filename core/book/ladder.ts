@@ -92,6 +92,20 @@ export class PriceLadder {
     this.j.op(J_LADDER_REMOVED, i, level * 2 + this.side);
   }
 
+  /**
+   * Removes index i WITHOUT journaling: for an owner that journals the whole
+   * removal as one entry of its own and re-inserts the level on replay
+   * (store.ts removeSlot, via restoreAt).
+   */
+  removeAtUnjournaled(i: number): void {
+    this.removeRaw(i);
+  }
+
+  /** Re-inserts `level` under `key` where it belongs (the inverse of removeAtUnjournaled, for replay). */
+  restoreLevel(key: number, level: number): void {
+    this.insertRaw(-this.search(key) - 1, key, level);
+  }
+
   /** Replays one of this ladder's journal entries. */
   undoEntry(code: number, i: number, level: number, key: number): void {
     if (code === J_LADDER_INSERTED) this.removeRaw(i);

@@ -64,6 +64,9 @@ export const M_BID_ORDERS = 7;
 export const M_ASK_ORDERS = 8;
 const M_LENGTH = 9;
 
+/** Journal entry code (below the ladder's): a slot was removed (removeSlot), replayed by undoRemove. */
+const J_SLOT_REMOVED = -4;
+
 const INITIAL_LEVELS = 64;
 const INITIAL_ACCOUNTS = 64;
 /** Orders per hash chunk in writeState. */
@@ -210,8 +213,12 @@ export class BookStore {
     }
   }
 
-  /** Journal replay of a ladder entry (see ladder.ts): routes it to its side and supplies the key. */
+  /** Journal replay of a custom entry: a removed slot, or a ladder entry (see ladder.ts) routed to its side with its key. */
   private undoLadderEntry(code: number, i: number, b: number): void {
+    if (code === J_SLOT_REMOVED) {
+      this.undoRemove(i, b);
+      return;
+    }
     if (code === J_LADDER_INSERTED) {
       this.ladder(b as Side).undoEntry(code, i, NIL, 0);
       return;
@@ -376,22 +383,112 @@ export class BookStore {
     else j.at(this.oc.accountPrev, o.accountPrev, next, prev);
   }
 
-  /** Removes a resting order from every structure and frees its slot. */
+  /**
+   * Removes a resting order from every structure and frees its slot.
+   *
+   * The hot path of every fill that takes a whole order, so it journals the
+   * removal as ONE entry (J_SLOT_REMOVED) instead of a cell per write: the
+   * level and account list unlinking, the level's removal from the ladder
+   * when it empties, and the counters are written raw, and undoRemove()
+   * performs the exact inverse. That is sound because replay is LIFO: when
+   * the entry is replayed the book is exactly as it was right after this
+   * removal, and the removal never writes the slot's own cells (its level,
+   * prev/next, account links, size), so they still name its neighbours and
+   * its place. The cells written outside that inverse (the free-stack
+   * cells, the id and client-id indexes, the expiry heap) keep their own
+   * journal entries.
+   */
   removeSlot(slot: number): void {
     const j = this.j;
     const o = this.o;
+    const l = this.l;
+    const a = this.a;
     const m = this.meta;
     const account = o.account[slot];
-    this.unlinkLevel(slot);
-    this.unlinkAccount(slot, account);
+    const side = o.side[slot] as Side;
+    const level = o.level[slot];
+    const count = l.count[level] - 1;
+    let emptied = 0;
+    if (count === 0) {
+      // Nothing else links to this level: drop it from the ladder and free it. Its cells stay as
+      // they are (a free row is garbage), which is also what undoRemove() relies on.
+      const price = l.price[level];
+      const ladder = this.ladder(side);
+      ladder.removeAtUnjournaled(ladder.search(side === BID ? price : -price));
+      const free = m[M_FREE_LEVELS];
+      j.at(this.lc.freeLevels, l.freeLevels, free, level);
+      m[M_FREE_LEVELS] = free + 1;
+      emptied = 1;
+    } else {
+      const prev = o.prev[slot];
+      const next = o.next[slot];
+      if (prev === NIL) l.head[level] = next;
+      else o.next[prev] = next;
+      if (next === NIL) l.tail[level] = prev;
+      else o.prev[next] = prev;
+      l.count[level] = count;
+      l.size[level] = l.size[level] - o.size[slot];
+    }
+    const accountCount = a.count[account] - 1;
+    a.count[account] = accountCount;
+    if (accountCount !== 0) {
+      // (Head and tail of an empty list are never read, so an emptied list keeps them.)
+      const prev = o.accountPrev[slot];
+      const next = o.accountNext[slot];
+      if (prev === NIL) a.head[account] = next;
+      else o.accountNext[prev] = next;
+      if (next === NIL) a.tail[account] = prev;
+      else o.accountPrev[next] = prev;
+    }
+    m[M_ORDERS] = m[M_ORDERS] - 1;
+    if (side === BID) m[M_BID_ORDERS] = m[M_BID_ORDERS] - 1;
+    else m[M_ASK_ORDERS] = m[M_ASK_ORDERS] - 1;
+    const freeSlots = m[M_FREE_SLOTS];
+    j.at(this.oc.freeSlots, o.freeSlots, freeSlots, slot);
+    m[M_FREE_SLOTS] = freeSlots + 1;
+    j.op(J_SLOT_REMOVED, slot, emptied);
     this.byId.delete(o.id[slot], 0);
     if (o.clientId[slot] !== NO_CLIENT_ID) this.byClient.delete(account, o.clientId[slot]);
     if (o.flags[slot] & FLAG_GTT) this.expiry.remove(slot);
-    const free = m[M_FREE_SLOTS];
-    j.at(this.oc.freeSlots, o.freeSlots, free, slot);
-    j.at(this.cMeta, m, M_FREE_SLOTS, free + 1);
-    j.at(this.cMeta, m, M_ORDERS, m[M_ORDERS] - 1);
-    const sideCount = o.side[slot] === BID ? M_BID_ORDERS : M_ASK_ORDERS;
-    j.at(this.cMeta, m, sideCount, m[sideCount] - 1);
+  }
+
+  /** Replays a J_SLOT_REMOVED entry: the exact inverse of removeSlot's raw writes. */
+  private undoRemove(slot: number, emptied: number): void {
+    const o = this.o;
+    const l = this.l;
+    const a = this.a;
+    const m = this.meta;
+    const account = o.account[slot];
+    const side = o.side[slot] as Side;
+    const level = o.level[slot];
+    m[M_FREE_SLOTS] = m[M_FREE_SLOTS] - 1;
+    m[M_ORDERS] = m[M_ORDERS] + 1;
+    if (side === BID) m[M_BID_ORDERS] = m[M_BID_ORDERS] + 1;
+    else m[M_ASK_ORDERS] = m[M_ASK_ORDERS] + 1;
+    const accountCount = a.count[account];
+    a.count[account] = accountCount + 1;
+    if (accountCount !== 0) {
+      const prev = o.accountPrev[slot];
+      const next = o.accountNext[slot];
+      if (prev === NIL) a.head[account] = slot;
+      else o.accountNext[prev] = slot;
+      if (next === NIL) a.tail[account] = slot;
+      else o.accountPrev[next] = slot;
+    }
+    if (emptied === 1) {
+      // The level's cells were left as they were (count 1, head = tail = slot, its size).
+      m[M_FREE_LEVELS] = m[M_FREE_LEVELS] - 1;
+      const price = l.price[level];
+      this.ladder(side).restoreLevel(side === BID ? price : -price, level);
+    } else {
+      const prev = o.prev[slot];
+      const next = o.next[slot];
+      if (prev === NIL) l.head[level] = slot;
+      else o.next[prev] = slot;
+      if (next === NIL) l.tail[level] = slot;
+      else o.prev[next] = slot;
+      l.count[level] = l.count[level] + 1;
+      l.size[level] = l.size[level] + o.size[slot];
+    }
   }
 }

@@ -111,6 +111,54 @@ describe('rollback', () => {
     expect(book.validateInvariants()).toEqual([]);
   });
 
+  it('undoes removals at the head, middle and tail of a level and of an account list, and emptied levels', () => {
+    // Removing a whole order is journaled as one entry whose replay relinks the order (store.ts):
+    // every shape of neighbourhood, with the freed slots and levels reused before the rollback.
+    const build = (undo: UndoLog): OrderBook => {
+      const book = new OrderBook(undo);
+      const put = (id: number, account: number, side: Side, price: number, size: number) =>
+        expect(book.add({ id, account, side, price, size })).toBe('OK');
+      put(1, 0, BID, 1_000, 5);
+      put(2, 1, BID, 1_000, 6);
+      put(3, 0, BID, 1_000, 7);
+      put(4, 2, BID, 1_000, 8);
+      put(5, 1, BID, 999, 9);
+      put(6, 0, ASK, 1_001, 4);
+      put(7, 0, ASK, 1_002, 3);
+      undo.commit();
+      return book;
+    };
+    const undo = new UndoLog();
+    const book = build(undo);
+    const twinUndo = new UndoLog();
+    const twin = build(twinUndo);
+    const before = observe(book);
+    const mark = undo.mark();
+    expect(book.fill(3, 7)).toBe('OK'); // middle of its level and of account 0's list
+    expect(book.cancel(1)).toBe('OK'); // head of both
+    expect(book.fill(4, 8)).toBe('OK'); // tail of its level, account 2's only order
+    expect(book.fill(5, 9)).toBe('OK'); // empties level 999
+    expect(book.add({ id: 8, account: 3, side: BID, price: 999, size: 2 })).toBe('OK'); // reuses slot and level
+    expect(book.add({ id: 9, account: 0, side: BID, price: 998, size: 2 })).toBe('OK');
+    expect(book.fill(2, 6)).toBe('OK'); // empties level 1000
+    expect(book.fill(6, 4)).toBe('OK'); // the best ask level, head of account 0's list now
+    expect(book.validateInvariants()).toEqual([]);
+    undo.rollback(mark);
+    expect(observe(book)).toEqual(before);
+    expect(book.stateHash()).toBe(twin.stateHash());
+    expect(book.validateInvariants()).toEqual([]);
+    // The same future: free lists, counters and links behave as if the command never ran.
+    for (const b of [book, twin]) {
+      expect(b.fill(3, 7)).toBe('OK');
+      expect(b.add({ id: 10, account: 0, side: ASK, price: 1_001, size: 1 })).toBe('OK');
+      expect(b.cancel(6)).toBe('OK');
+      expect(b.fill(1, 5)).toBe('OK');
+    }
+    expect(observe(book)).toEqual(observe(twin));
+    expect(book.stateHash()).toBe(twin.stateHash());
+    expect(book.validateInvariants()).toEqual([]);
+  });
+
   it('rolls back to nested marks one command at a time', () => {
     const undo = new UndoLog();
     const book = seeded(undo);

@@ -19,7 +19,7 @@ export interface KeySpec {
 }
 
 export type Task =
-  | { kind: 'httpGet'; url: string; connections: number; pipelining: number; durationSec: number }
+  | { kind: 'httpGet'; url: string; connections: number; pipelining: number; durationSec: number; workers: number }
   | { kind: 'httpOrders'; url: string; keys: KeySpec[]; connections: number; durationSec: number }
   | {
       kind: 'wsOrders';
@@ -63,6 +63,8 @@ async function httpGet(t: Extract<Task, { kind: 'httpGet' }>) {
     connections: t.connections,
     pipelining: t.pipelining,
     duration: t.durationSec,
+    // autocannon's own worker threads: one thread tops out near the gateway's rate, so it measured itself.
+    workers: t.workers,
   });
   return {
     rps: r.requests.average,

@@ -60,13 +60,16 @@ export class Engine extends EngineState {
     };
   }
 
+  /** Replay sets this: events are dropped as they are made (nobody reads a replayed command's events). */
+  discardEvents = false;
+
   /** Apply one command at sequencer time `ts` (ms). Time never runs backwards inside the engine. */
   apply(cmd: AuthedCommand, ts: number): Outcome {
     const seq = ++this.seq;
     // The sequencer's clock is trusted but checked: a time that is not a safe integer is ignored.
     if (Number.isSafeInteger(ts) && ts > this.lastTs) this.lastTs = ts;
     const now = this.lastTs;
-    this.events = [];
+    this.events = this.discardEvents ? DISCARD : [];
     this.touchedCount = 0;
     let result: Rejection | null;
     try {
@@ -83,7 +86,7 @@ export class Engine extends EngineState {
     }
     if (result !== null) {
       this.undo.rollback();
-      this.events = [];
+      this.events = this.discardEvents ? DISCARD : [];
       if (this.marketsDirty.length > 0) this.marketsDirty.length = 0;
       return { ok: false, seq, code: result.code, message: result.message };
     }
@@ -253,3 +256,14 @@ export class Engine extends EngineState {
     for (const m of this.markets) m.positions.reserve(this.accounts.capacity);
   }
 }
+
+/** An event list that keeps nothing (Engine.discardEvents). */
+const DISCARD = {
+  push(): number {
+    return 0;
+  },
+  get length(): number {
+    return 0;
+  },
+  set length(_n: number) {},
+} as unknown as Event[];

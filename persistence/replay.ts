@@ -68,6 +68,26 @@ export function replayJournal(engine: Engine, reader: JournalReader, options: Re
     tornTail: null,
   };
   if (engine.seq >= toSeq) return result;
+  // Nobody reads the events of a replayed command unless onOutcome asks for them: drop them as made.
+  const discarding = engine.discardEvents;
+  if (options.onOutcome === undefined) engine.discardEvents = true;
+  try {
+    replayRows(engine, reader, toSeq, checkHashes, result, options);
+  } finally {
+    engine.discardEvents = discarding;
+  }
+  result.lastSeq = engine.seq;
+  return result;
+}
+
+function replayRows(
+  engine: Engine,
+  reader: JournalReader,
+  toSeq: number,
+  checkHashes: boolean,
+  result: ReplayResult,
+  options: ReplayOptions,
+): void {
   for (const row of reader.rows(engine.seq + 1)) {
     if (row.lastSeq <= engine.seq) continue;
     if (row.firstSeq > engine.seq + 1) {
@@ -101,8 +121,6 @@ export function replayJournal(engine: Engine, reader: JournalReader, options: Re
     }
     if (engine.seq >= toSeq) break;
   }
-  result.lastSeq = engine.seq;
-  return result;
 }
 
 function applyTurn(

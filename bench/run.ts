@@ -1,7 +1,9 @@
 /**
- * `npm run bench` runs every bench/*.bench.ts; `npm run bench -- NAME` runs
- * one: NAME is a file stem (`engine`) or a figure (`engine.market_orders`).
+ * `npm run bench` runs every bench/*.bench.ts, each in a process of its own;
+ * `npm run bench -- NAME` runs one: NAME is a file stem (`engine`) or a
+ * figure (`engine.market_orders`).
  */
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -26,8 +28,23 @@ const report = (figure: Figure): void => {
   process.stdout.write(`${JSON.stringify(figure)}\n`);
 };
 
-for (const stem of selected) {
-  const mod = (await import(pathToFileURL(join(here, `${stem}.bench.ts`)).href)) as BenchModule;
-  process.stderr.write(`# ${stem}\n`);
-  await mod.run(report, { only });
+if (selected.length > 1) {
+  // Every file in a process of its own: one benchmark's JIT type feedback, heap and worker threads
+  // must not shape the next one's figures (the engine's call sites see only the engine bench's
+  // commands, as they would in the server).
+  for (const stem of selected) {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), stem], {
+      stdio: 'inherit',
+    });
+    if (r.status !== 0) {
+      process.stderr.write(`benchmark ${stem} failed (exit ${r.status ?? r.signal})\n`);
+      process.exitCode = 1;
+    }
+  }
+} else {
+  for (const stem of selected) {
+    const mod = (await import(pathToFileURL(join(here, `${stem}.bench.ts`)).href)) as BenchModule;
+    process.stderr.write(`# ${stem}\n`);
+    await mod.run(report, { only });
+  }
 }

@@ -1,11 +1,11 @@
 /**
  * The tick liquidates distressed accounts in a documented order: lowest
  * equity / maintenance first, ties by account id. It sorts with a radix
- * sort over the ratio's bits (core/tick.ts); this checks it against the
+ * sort over the ratio's bits (core/margin/fair-order.ts); this checks it against the
  * comparator it replaces, on ties, negative ratios, −0 and ids out of order.
  */
 import { describe, expect, it } from 'vitest';
-import { fairOrder } from '../../core/tick.ts';
+import { fairOrder } from '../../core/margin/fair-order.ts';
 import { fcSeed, Rng } from './helpers.ts';
 
 const seed = fcSeed();

@@ -13,38 +13,12 @@ import { Engine } from '../../core/engine.ts';
 import { crossHealth } from '../../core/margin/health.ts';
 import { DEFAULT_SCENARIO_CONFIG } from '../../core/risk/config.ts';
 import { chooseRequirement } from '../../core/risk/freshness.ts';
-import { type PoolClock, RiskPool, type RiskPoolOptions } from '../../core/risk/pool.ts';
+import { RiskPool, type RiskPoolOptions } from '../../core/risk/pool.ts';
 import { chargeBatch, portfolioLoss, requirementBatch } from '../../core/risk/portfolio.ts';
 import { buildScenarioSet, type ScenarioSet } from '../../core/risk/scenarios.ts';
 import { markPrices, type PositionSnapshot, positionRow, sharedInt32, snapshotOf } from '../../core/risk/snapshot.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { bytesOf, PRICE_USD, randomRows, syntheticHistory, UNIT, USD } from './fixtures.ts';
-
-/** A clock the test moves by hand. */
-class ManualClock implements PoolClock {
-  t = 0;
-  #next = 1;
-  readonly #timers = new Map<number, { at: number; fn: () => void }>();
-  now(): number {
-    return this.t;
-  }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  advance(ms: number): void {
-    this.t += ms;
-    for (const [id, timer] of [...this.#timers]) {
-      if (timer.at <= this.t) {
-        this.#timers.delete(id);
-        timer.fn();
-      }
-    }
-  }
-}
 
 const FAULTY = new URL('./faulty-worker.ts', import.meta.url).href;
 const MARKETS = 8;

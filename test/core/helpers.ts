@@ -3,8 +3,11 @@
  * that a command was accepted, or rejected without side effects. The random
  * command streams and their reference model live in harness.ts.
  */
-import { inspect } from 'node:util';
 import type { Command } from '../../core/commands.ts';
+import { ok, show } from '../support/checks.ts';
+
+export { ok, show };
+
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
@@ -23,19 +26,7 @@ export const E6 = 1_000_000;
 export const T0 = 1_000;
 export const HOUR_MS = 3_600_000;
 
-export function show(x: unknown): string {
-  return inspect(x, { depth: 6, breakLength: Number.POSITIVE_INFINITY });
-}
-
 // ─── Accepted / rejected ────────────────────────────────────────────────────
-/** Apply a command that must be accepted; returns its events. */
-export function ok(e: Engine, cmd: unknown, ts: number): Event[] {
-  const out = e.apply(cmd as Command, ts);
-  if (!out.ok) throw new Error(`expected ${show(cmd)} to be accepted, got ${out.code}: ${out.message}`);
-  const broken = e.validateInvariants();
-  if (broken.length > 0) throw new Error(`invariants broken after ${show(cmd)}: ${broken.join('; ')}`);
-  return out.events;
-}
 
 /**
  * Apply a command that must be rejected with `code`, and check that it

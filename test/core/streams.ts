@@ -3,29 +3,7 @@ import fc from 'fast-check';
 import type { MarketParams } from '../../core/params.ts';
 import { HOUR_MS, PRICE_USD, UNIT, USD } from './helpers.ts';
 
-/** mulberry32: a tiny deterministic PRNG that turns one generated seed into many choices. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pct(): number {
-    return this.int(100);
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
+export { Rng } from '../support/rng.ts';
 
 export type StepKind =
   | 'order'

@@ -5,8 +5,11 @@
  * account through crossHealth / isolatedHealth, no caches), and the
  * accounting checks the property and replay suites run on event streams.
  */
-import { inspect } from 'node:util';
 import type { Command } from '../../core/commands.ts';
+import { ok, show } from '../support/checks.ts';
+
+export { ok, show };
+
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
@@ -34,19 +37,7 @@ export function fcSeed(): number {
   return seed;
 }
 
-export function show(x: unknown): string {
-  return inspect(x, { depth: 6, breakLength: Number.POSITIVE_INFINITY });
-}
-
 // ─── Accepted / rejected ────────────────────────────────────────────────────
-/** Apply a command that must be accepted and keep the invariants; returns its events. */
-export function ok(e: Engine, cmd: unknown, ts: number): Event[] {
-  const out = e.apply(cmd as Command, ts);
-  if (!out.ok) throw new Error(`expected ${show(cmd)} to be accepted, got ${out.code}: ${out.message}`);
-  const broken = e.validateInvariants();
-  if (broken.length > 0) throw new Error(`invariants broken after ${show(cmd)}: ${broken.join('; ')}`);
-  return out.events;
-}
 
 /** Apply a command that must be rejected with `code`, and check that the state hash did not move. */
 export function rejects(e: Engine, cmd: unknown, ts: number, code: ErrorCode): Outcome {
@@ -326,29 +317,4 @@ export function unitMarkets(e: Engine, unit: NaiveUnit): Market[] {
 }
 
 // ─── Deterministic randomness ───────────────────────────────────────────────
-/** mulberry32: one generated seed turned into many choices. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  between(lo: number, hi: number): number {
-    return lo + this.next() * (hi - lo);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
+export { Rng } from '../support/rng.ts';

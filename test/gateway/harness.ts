@@ -118,9 +118,13 @@ export async function startTestGateway(opts: TestOptions = {}): Promise<TestGate
 }
 
 /** Resolves when `pred` holds, polling every few ms; rejects after `timeoutMs` (a bound, not a timing assertion). */
-export async function until(pred: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+export async function until(
+  pred: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+  what = 'condition',
+): Promise<void> {
   const start = Date.now();
-  while (!pred()) {
+  while (!(await pred())) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -89,7 +89,18 @@ describe('main()', () => {
       30_000,
       `accepted portfolio charges (${JSON.stringify(server.portfolio.metrics())})`,
     );
-    const text = await (await fetch(`${server.http}/metrics`)).text();
+    // The pool rebuilds its scenario set every 200 ms here, and a charge from the previous set is stale
+    // until the next recompute lands: on a busy machine the account can sit on fallback for a moment.
+    // Scrape until the gauge shows it back on a fresh charge.
+    let text = '';
+    await until(
+      async () => {
+        text = await (await fetch(`${server.http}/metrics`)).text();
+        return sample(text, 'clearloop_portfolio_fallback_accounts') === 0;
+      },
+      30_000,
+      'the account on a fresh portfolio charge in /metrics',
+    );
     const m = server.portfolio.metrics();
     expect(sample(text, 'clearloop_portfolio_pool_queue_depth')).toBeGreaterThanOrEqual(0);
     expect(sample(text, 'clearloop_portfolio_pool_overloads_total')).toBe(m.pool.overloads);
@@ -121,7 +132,9 @@ describe('main()', () => {
     running.push(again);
     expect(again.engine.seq).toBe(stopped.seq);
     // From the final snapshot, with nothing after it to replay.
-    expect(lines.find((l) => l.startsWith('recovered'))).toMatch(new RegExp(`recovered seq ${stopped.seq} \\(snapshot\\)`));
+    expect(lines.find((l) => l.startsWith('recovered'))).toMatch(
+      new RegExp(`recovered seq ${stopped.seq} \\(snapshot\\)`),
+    );
     expect(again.engine.stateHash()).toBe(hash);
     expect(again.engine.accounts.portfolio[account]).toBe(1);
     await again.stop();

@@ -3,14 +3,14 @@
  * trade.ts, funding.ts, …) take this state, mutate it only through its undo
  * log, and push events; engine.ts owns the apply() entry point.
  */
-import { AccountSet } from './account-set.ts';
+import { AccountQueue, AccountSet } from './account-set.ts';
 import { Accounts } from './accounts.ts';
 import { type CollateralAsset, USDC } from './assets.ts';
 import type { OrderBookApi } from './book/types.ts';
 import type { Event } from './events.ts';
 import type { ApiKey } from './keys.ts';
-import type { Market } from './market.ts';
 import { SlackCache } from './margin/slack.ts';
+import type { Market } from './market.ts';
 import { PortfolioState } from './portfolio/state.ts';
 import { UndoLog } from './undo.ts';
 
@@ -59,7 +59,7 @@ export class EngineState {
    * since no mark move will trigger a scan. Derived from state by
    * refreshAccount, so a rebuild reproduces it.
    */
-  readonly recheckAccounts: Set<number> = new AccountSet();
+  readonly recheckAccounts = new AccountQueue();
   /** Complex accounts' distance from their warning line at their last check (margin/slack.ts). */
   readonly slack = new SlackCache();
   /** True after a rollback that may have left caches behind the state: the next tick rebuilds them. */

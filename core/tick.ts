@@ -146,7 +146,9 @@ function collectCandidates(s: EngineState, firstPass: boolean): number[] {
   }
   // Thresholds refreshed (by the previous tick's commands, or by this tick's earlier passes) onto
   // the far side of the mark, and complex accounts just refreshed: checked exactly now.
-  for (const a of s.recheckAccounts) {
+  const recheck = s.recheckAccounts;
+  for (let i = 0; i < recheck.size; i++) {
+    const a = recheck.at(i);
     if (seen[a] === stamp) continue;
     seen[a] = stamp;
     out.push(a);

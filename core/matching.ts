@@ -29,7 +29,7 @@ import { type Market, MF } from './market.ts';
 import { enforceReduceOnly, fillResting, removeFromBook } from './orders.ts';
 import { applyFill } from './position.ts';
 import { payingColumn, settleFunding, settlePnl } from './settle.ts';
-import { spreadsOf } from './spreads.ts';
+import { spreadsOf, spreadsOfInto } from './spreads.ts';
 import type { EngineState } from './state.ts';
 
 /** Most steps one taker may take (levels and curve legs): bounds the work of one command. */
@@ -250,7 +250,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   // confidence. A book fill moves none of them, so the walk computes them again only after one
   // of these inputs changed (a curve leg, or anything a fill's upkeep did to the market).
   const f = m.f;
-  let sp: Spreads = spreadsOf(m);
+  const sp: Spreads = spreadsOfInto(m, walkSpreads);
   let spNet = f[MF.ammNetBase];
   let spReserve = f[MF.baseReserve];
   let spVariance = f[MF.varianceRatePerMs];
@@ -264,7 +264,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
       f[MF.oracleConfidence] !== spConfidence ||
       f[MF.oraclePrice] !== spOracle
     ) {
-      sp = spreadsOf(m);
+      spreadsOfInto(m, walkSpreads);
       spNet = f[MF.ammNetBase];
       spReserve = f[MF.baseReserve];
       spVariance = f[MF.varianceRatePerMs];
@@ -326,8 +326,17 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
     afterFill(s, m, t.account, wasLong, t.reducing);
     s.touch(t.account);
   }
-  return { filled: t.size - remaining, expired };
+  const result = takeResult;
+  result.filled = t.size - remaining;
+  result.expired = expired;
+  return result;
 }
+
+/** The walk's spreads (take() never nests, and nothing it calls reads this). */
+const walkSpreads = { longSpreadE6: 0, shortSpreadE6: 0 };
+
+/** take()'s answer, read by its caller at once (take() never nests): no allocation per taker. */
+const takeResult: TakeResult = { filled: 0, expired: false };
 
 /**
  * The vAMM fills resting orders its price has crossed (after an oracle move,

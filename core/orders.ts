@@ -12,7 +12,7 @@ import { ASK, BID, type BookCode, GTC, GTT, NO_CLIENT_ID, NO_ORDER } from './boo
 import type { AmendOrder, Batch, CancelAll, CancelOrder, PlaceOrder, TimeInForce } from './commands.ts';
 import { type ErrorCode, type Rejection, reject } from './errors.ts';
 import type { CancelReason } from './events.ts';
-import { healthFor, meetsInitial } from './margin/health.ts';
+import { meetsInitialFor } from './margin/health.ts';
 import { MARKET_PAUSED, type Market, type TriggerOrder } from './market.ts';
 import { ammQuote, take } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
@@ -298,7 +298,7 @@ export function execute(s: EngineState, m: Market, id: number, cmd: PlaceOrder, 
   if (s.accounts.portfolio[a] === 1 && pos.isolated[a] !== 1) {
     const bad = portfolioOrderCheck(s, m, a, b0, reducing || cmd.reduceOnly === true, rests && cmd.reduceOnly !== true);
     if (bad !== null) return bad;
-  } else if (!reducing && cmd.reduceOnly !== true && !meetsInitial(healthFor(s, m, a))) {
+  } else if (!reducing && cmd.reduceOnly !== true && !meetsInitialFor(s, m, a)) {
     return reject('INSUFFICIENT_MARGIN');
   }
   s.touch(a);
@@ -416,7 +416,7 @@ export function amendOrder(s: EngineState, m: Market, cmd: AmendOrder): Rejectio
     if (s.accounts.portfolio[a] === 1 && m.positions.isolated[a] !== 1) {
       const bad = portfolioOrderCheck(s, m, a, m.positions.base[a], false, true);
       if (bad !== null) return bad;
-    } else if (!meetsInitial(healthFor(s, m, a))) return reject('INSUFFICIENT_MARGIN');
+    } else if (!meetsInitialFor(s, m, a)) return reject('INSUFFICIENT_MARGIN');
   }
   s.touch(cmd.account);
   return null;

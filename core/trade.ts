@@ -6,13 +6,24 @@
  */
 import type { MarketOrder } from './commands.ts';
 import { type Rejection, reject } from './errors.ts';
-import { healthFor, meetsInitial, touchAccount } from './margin/health.ts';
+import { meetsInitialFor, touchAccount } from './margin/health.ts';
 import { MARKET_PAUSED, type Market } from './market.ts';
-import { take } from './matching.ts';
+import { type Taker, take } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
 import { portfolioOrderCheck } from './portfolio/check.ts';
 import { settleFunding } from './settle.ts';
 import type { EngineState } from './state.ts';
+
+/** The taker handed to take() (read during that call only; take() never nests): no allocation per order. */
+const taker: Taker = {
+  account: 0,
+  side: 'buy',
+  size: 0,
+  limit: 0,
+  reducing: false,
+  selfTrade: 'cancelMaker',
+  orderId: -1,
+};
 
 export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: number): Rejection | null {
   if (m.status === MARKET_PAUSED) return reject('MARKET_PAUSED', `market ${m.id}`);
@@ -34,16 +45,19 @@ export function marketOrder(s: EngineState, m: Market, cmd: MarketOrder, ts: num
   const guard = reducing ? checkOracleForMargin(m, ts) : checkOracleForTrade(m, ts);
   if (guard !== null) return guard;
   const worst = cmd.worstPrice ?? 0;
-  const r = take(
-    s,
-    m,
-    { account: a, side: cmd.side, size, limit: worst, reducing, selfTrade: 'cancelMaker', orderId: -1 },
-    ts,
-  );
+  const t = taker;
+  t.account = a;
+  t.side = cmd.side;
+  t.size = size;
+  t.limit = worst;
+  t.reducing = reducing;
+  t.selfTrade = 'cancelMaker';
+  t.orderId = -1;
+  const r = take(s, m, t, ts);
   if ('code' in r) return r;
   if (r.filled === 0 && !r.expired) return reject('WORST_PRICE', `nothing fills within ${worst}`);
   if (s.accounts.portfolio[a] === 1 && pos.isolated[a] !== 1) return portfolioOrderCheck(s, m, a, b0, reducing, false);
-  if (!reducing && !meetsInitial(healthFor(s, m, a))) return reject('INSUFFICIENT_MARGIN');
+  if (!reducing && !meetsInitialFor(s, m, a)) return reject('INSUFFICIENT_MARGIN');
   return null;
 }
 

@@ -34,19 +34,33 @@ export interface Spreads {
 }
 
 export function computeSpreads(p: SpreadParams, x: SpreadInputs): Spreads {
+  return spreadsInto(p, x.ammNetBase, x.baseReserve, x.volatilityE6, x.oracleConfidenceE6, {
+    longSpreadE6: 0,
+    shortSpreadE6: 0,
+  });
+}
+
+/** computeSpreads written into `out` (a caller's scratch): the same arithmetic, no allocation. */
+export function spreadsInto(
+  p: SpreadParams,
+  ammNetBase: number,
+  baseReserve: number,
+  volatilityE6: number,
+  oracleConfidenceE6: number,
+  out: { longSpreadE6: number; shortSpreadE6: number },
+): Spreads {
   const half = p.baseSpreadE6 / 2;
-  const vol = (p.volatilitySpreadScaleE6 * Math.max(0, x.volatilityE6)) / RATIO_PRECISION / 2;
-  const conf = (p.confidenceSpreadScaleE6 * Math.max(0, x.oracleConfidenceE6)) / RATIO_PRECISION / 2;
-  const inventoryRatio = x.baseReserve > 0 ? Math.abs(x.ammNetBase) / x.baseReserve : 0;
+  const vol = (p.volatilitySpreadScaleE6 * Math.max(0, volatilityE6)) / RATIO_PRECISION / 2;
+  const conf = (p.confidenceSpreadScaleE6 * Math.max(0, oracleConfidenceE6)) / RATIO_PRECISION / 2;
+  const inventoryRatio = baseReserve > 0 ? Math.abs(ammNetBase) / baseReserve : 0;
   const inventory = p.inventorySpreadScaleE6 * inventoryRatio;
   const common = half + vol + conf;
   // A trader long makes the AMM shorter: widen longs when the AMM is already short.
-  const long = common + (x.ammNetBase < 0 ? inventory : 0);
-  const short = common + (x.ammNetBase > 0 ? inventory : 0);
-  return {
-    longSpreadE6: Math.min(p.maxSpreadE6, Math.ceil(long)),
-    shortSpreadE6: Math.min(p.maxSpreadE6, Math.ceil(short)),
-  };
+  const long = common + (ammNetBase < 0 ? inventory : 0);
+  const short = common + (ammNetBase > 0 ? inventory : 0);
+  out.longSpreadE6 = Math.min(p.maxSpreadE6, Math.ceil(long));
+  out.shortSpreadE6 = Math.min(p.maxSpreadE6, Math.ceil(short));
+  return out;
 }
 
 /** Price a trader sees on one side, with that side's spread applied. */

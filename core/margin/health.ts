@@ -184,6 +184,45 @@ export function healthFor(s: EngineState, m: Market, account: number): Health {
   return m.positions.isolated[account] === 1 ? isolatedHealth(m, account) : crossHealth(s, account);
 }
 
+/** Scratch for the yes/no checks below: filled and read within one call, never kept (not state). */
+const checkScratch: Health = {
+  equityInitial: 0.5,
+  equityMaintenance: 0.5,
+  equityLossesOnly: 0.5,
+  initialRequirement: 0.5,
+  maintenanceRequirement: 0.5,
+  bufferRequirement: 0.5,
+  notional: 0.5,
+};
+
+/**
+ * meetsInitial(healthFor(s, m, account)) without allocating a Health: the
+ * order paths ask it once per accepted order. Same arithmetic, same order.
+ */
+export function meetsInitialFor(s: EngineState, m: Market, account: number): boolean {
+  return meetsInitial(healthForInto(s, m, account, checkScratch));
+}
+
+/** belowMaintenance(healthFor(s, m, account)) without allocating a Health (fills and liquidation checks). */
+export function belowMaintenanceFor(s: EngineState, m: Market, account: number): boolean {
+  return belowMaintenance(healthForInto(s, m, account, checkScratch));
+}
+
+/** healthFor written into `out`: same arithmetic, same order. */
+function healthForInto(s: EngineState, m: Market, account: number, out: Health): Health {
+  if (m.positions.isolated[account] !== 1) return crossHealthInto(s, account, out);
+  const c = m.positions.isolatedCollateral[account];
+  out.equityInitial = c;
+  out.equityMaintenance = c;
+  out.equityLossesOnly = c;
+  out.initialRequirement = 0;
+  out.maintenanceRequirement = 0;
+  out.bufferRequirement = 0;
+  out.notional = 0;
+  addPosition(out, m, account);
+  return out;
+}
+
 export function meetsInitial(h: Health): boolean {
   return Math.floor(h.equityInitial) >= Math.ceil(h.initialRequirement);
 }

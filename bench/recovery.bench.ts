@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../core/engine.ts';
 import { openStore } from '../persistence/store.ts';
-import { type BenchOptions, elapsedMs, note, nowNs, type Report, round, wants } from './harness.ts';
+import { type BenchOptions, note, type Report, round, wants } from './harness.ts';
 import { benchDir, benchLoop, orderCommands, runAll, setupCommands } from './persistence-workload.ts';
 
 const ACCOUNTS = 10_000;

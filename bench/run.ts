@@ -16,7 +16,7 @@ const stems = readdirSync(here)
   .map((f) => f.slice(0, -'.bench.ts'.length))
   .sort();
 const fileWanted = arg === null ? null : arg.split('.')[0];
-const only = arg !== null && arg.includes('.') ? arg : null;
+const only = arg?.includes('.') ? arg : null;
 const selected = fileWanted === null ? stems : stems.filter((s) => s === fileWanted);
 if (selected.length === 0) {
   process.stderr.write(`no benchmark named ${arg}; have: ${stems.join(', ')}\n`);

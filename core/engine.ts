@@ -203,7 +203,7 @@ export class Engine extends EngineState {
       case 'cancelAll':
         return cancelAll(this, cmd);
       case 'batch':
-        return batch(this, cmd, ts, (op, t) => this.dispatch(op, t));
+        return batch(cmd, ts, (op, t) => this.dispatch(op, t));
       default:
         return this.marketCommand(cmd, ts);
     }

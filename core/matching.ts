@@ -105,7 +105,6 @@ function bookFill(
   price: number,
   qty: number,
 ): Rejection | null {
-  const book = m.book;
   const quote = Math.round((qty * price) / BASE_PRECISION);
   const p = m.params;
   const taker = t.account;

@@ -158,7 +158,7 @@ function clientIdTaken(m: Market, account: number, clientId: number): boolean {
 }
 
 /** Checks shared by every new order. */
-function checkNewOrder(s: EngineState, m: Market, cmd: PlaceOrder, ts: number): Rejection | null {
+function checkNewOrder(m: Market, cmd: PlaceOrder, ts: number): Rejection | null {
   const p = m.params;
   if (m.status === MARKET_PAUSED) return reject('MARKET_PAUSED', `market ${m.id}`);
   if (cmd.size < p.minOrderSize) return reject('BAD_AMOUNT', `size below the minimum ${p.minOrderSize}`);
@@ -177,7 +177,7 @@ function checkNewOrder(s: EngineState, m: Market, cmd: PlaceOrder, ts: number): 
 }
 
 export function placeOrder(s: EngineState, m: Market, cmd: PlaceOrder, ts: number): Rejection | null {
-  const bad = checkNewOrder(s, m, cmd, ts);
+  const bad = checkNewOrder(m, cmd, ts);
   if (bad !== null) return bad;
   const id = s.nextOrderId;
   s.undo.set(s, 'nextOrderId', id + 1);
@@ -424,7 +424,6 @@ export function amendOrder(s: EngineState, m: Market, cmd: AmendOrder): Rejectio
 
 /** Applies each operation in order; any rejection rejects the whole batch (the engine rolls back). */
 export function batch(
-  s: EngineState,
   cmd: Batch,
   ts: number,
   applyOne: (op: Batch['ops'][number], ts: number) => Rejection | null,

@@ -116,9 +116,6 @@ export class Dispatcher {
       return this.fail(r, id, wireError('BAD_SCHEMA', schemaMessage(spec.check, params, '/params')));
     if (spec.wsOnly && r.transport !== 'ws')
       return this.fail(r, id, wireError('NOT_AVAILABLE', `${req.op} needs a WebSocket`));
-    if (spec.status === 'coming') {
-      return this.fail(r, id, wireError('NOT_AVAILABLE', `${req.op} arrives with the order book`));
-    }
     let key: KeyRecord | null = null;
     const logon = r.session === null ? null : r.session.logon;
     // On a logged-on connection, an unsigned request to a signed op (or to an optional one, with a

@@ -4,9 +4,7 @@
  * and, for commands, how its params become an engine Command.
  *
  * Adding an engine command to the wire is one entry here plus its params
- * schema in schema/params.ts (the order-book ops were added that way). An
- * op whose engine command is not there yet can be listed with
- * `status: 'coming'`: it answers NOT_AVAILABLE until it goes live.
+ * schema in schema/params.ts (the order-book ops were added that way).
  */
 import type { TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
@@ -25,7 +23,6 @@ export interface OpSpec {
   readonly roles: readonly Role[];
   readonly check: TypeCheck<TSchema>;
   readonly wsOnly: boolean;
-  readonly status: 'live' | 'coming';
   /** Command ops: params (validated) and the signing key → the engine command. */
   readonly toCommand?: (p: Record<string, unknown>, key: KeyRecord) => Command;
 }
@@ -47,9 +44,9 @@ function spec(
   auth: AuthMode,
   roles: readonly Role[],
   schema: TSchema,
-  extra: Partial<Pick<OpSpec, 'wsOnly' | 'status' | 'toCommand'>> = {},
+  extra: Partial<Pick<OpSpec, 'wsOnly' | 'toCommand'>> = {},
 ): OpSpec {
-  return { kind, auth, roles, check: TypeCompiler.Compile(schema), wsOnly: false, status: 'live', ...extra };
+  return { kind, auth, roles, check: TypeCompiler.Compile(schema), wsOnly: false, ...extra };
 }
 
 function command(roles: readonly Role[], schema: TSchema, toCommand: OpSpec['toCommand']): OpSpec {

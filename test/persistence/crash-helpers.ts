@@ -24,7 +24,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine } from '../../core/engine.ts';
 import {
   between,
   killAllServers,

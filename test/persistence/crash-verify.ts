@@ -1,6 +1,5 @@
 /** The crash loop's checks after each kill: journal, acknowledgements, replay hashes, integrity. */
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';

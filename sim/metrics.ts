@@ -70,7 +70,9 @@ export class Metrics {
       return;
     }
     let indicesMoved = false;
-    for (const ev of out.events) {
+    const events = out.events;
+    for (let i = 0; i < events.length; i++) {
+      const ev = events[i];
       switch (ev.type) {
         case 'fill':
           this.fills++;

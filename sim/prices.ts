@@ -85,14 +85,21 @@ function pathPoints(s: PriceSeries): { ts: Float64Array; price: Float64Array } {
   const ts = new Float64Array(n);
   const price = new Float64Array(n);
   const q = s.intervalMs / POINTS_PER_BAR;
-  s.bars.forEach((b, i) => {
+  // Written out rather than through a per-bar array: this runs for every bar of every market
+  // at the start of every run, mostly before the JIT has compiled it.
+  const bars = s.bars;
+  for (let i = 0, j = 0; i < bars.length; i++, j += POINTS_PER_BAR) {
+    const b = bars[i];
     const up = b.close >= b.open;
-    const pts = [b.open, up ? b.low : b.high, up ? b.high : b.low, b.close];
-    for (let k = 0; k < POINTS_PER_BAR; k++) {
-      ts[i * POINTS_PER_BAR + k] = b.ts + k * q;
-      price[i * POINTS_PER_BAR + k] = pts[k];
-    }
-  });
+    ts[j] = b.ts;
+    ts[j + 1] = b.ts + q;
+    ts[j + 2] = b.ts + 2 * q;
+    ts[j + 3] = b.ts + 3 * q;
+    price[j] = b.open;
+    price[j + 1] = up ? b.low : b.high;
+    price[j + 2] = up ? b.high : b.low;
+    price[j + 3] = b.close;
+  }
   return { ts, price };
 }
 

@@ -28,19 +28,22 @@ function hashLabel(label: string): number {
 }
 
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  /**
+   * xoshiro128** state a, b, c, d. A Uint32Array rather than four number
+   * fields: most states are above 2^31 (no small integer), so a field
+   * would box a fresh heap number on every draw.
+   */
+  private readonly s = new Uint32Array(4);
 
   constructor(readonly seed: number) {
     if (!Number.isSafeInteger(seed)) throw new RangeError(`seed must be a safe integer, got ${seed}`);
     const mix = splitmix32((seed ^ Math.floor(seed / 2 ** 32)) >>> 0);
-    this.a = mix();
-    this.b = mix();
-    this.c = mix();
-    this.d = mix();
-    if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
+    const s = this.s;
+    s[0] = mix();
+    s[1] = mix();
+    s[2] = mix();
+    s[3] = mix();
+    if ((s[0] | s[1] | s[2] | s[3]) === 0) s[0] = 1;
   }
 
   /** A child stream named `label`: independent of how many draws this stream has made. */
@@ -50,18 +53,17 @@ export class Rng {
 
   /** 32 random bits. */
   u32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    this.c >>>= 0;
-    this.d >>>= 0;
-    this.b >>>= 0;
-    this.a >>>= 0;
+    const s = this.s;
+    const b = s[1];
+    const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (b << 9) >>> 0;
+    // The array keeps the low 32 bits of each store: what `>>> 0` after each line would keep.
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
     return result;
   }
 
@@ -97,7 +99,12 @@ export class Rng {
 
   /** Deterministic in-place Fisher–Yates shuffle. */
   shuffle<T>(xs: T[]): T[] {
-    for (let i = xs.length - 1; i > 0; i--) {
+    return this.shuffleFirst(xs, xs.length);
+  }
+
+  /** shuffle() of the first `n` elements only (the rest stay put): the same draws as shuffling a list of n. */
+  shuffleFirst<T>(xs: T[], n: number): T[] {
+    for (let i = n - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = xs[i];
       xs[i] = xs[j];

@@ -6,10 +6,10 @@
  * notional against their equity (capital efficiency).
  */
 import type { Engine } from '../core/engine.ts';
-import { crossHealth, type Health, isolatedHealth } from '../core/margin/health.ts';
+import { type Health, isolatedHealth } from '../core/margin/health.ts';
 import type { Metrics } from './metrics.ts';
 import { notional, RATIO_PRECISION } from './units.ts';
-import { ammPrice } from './view.ts';
+import { ammPrice, crossInto, scratchHealth } from './view.ts';
 
 /** Upper edges of the margin-ratio histogram buckets (the last bucket is open). */
 export const RATIO_EDGES = [0.5, 1, 1.25, 1.5, 2, 3, 5, 10] as const;
@@ -46,24 +46,32 @@ export class Series {
   readonly snapshots: MarginSnapshot[] = [];
   readonly snapshotEvery: number;
   length = 0;
+  private readonly scratch: Health = scratchHealth();
 
   constructor(
     private readonly e: Engine,
     steps: number,
     private readonly isTrader: Uint8Array,
   ) {
-    this.ts = new Float64Array(steps);
-    this.insurance = new Float64Array(steps);
-    this.liquidations = new Float64Array(steps);
-    this.liquidationVolume = new Float64Array(steps);
+    // Every column is a view of one allocation (a run used to allocate 22 for three markets).
+    const all = new Float64Array(steps * (4 + 6 * e.markets.length));
+    let next = 0;
+    const column = () => {
+      next += steps;
+      return all.subarray(next - steps, next);
+    };
+    this.ts = column();
+    this.insurance = column();
+    this.liquidations = column();
+    this.liquidationVolume = column();
     this.markets = e.markets.map((m) => ({
       symbol: m.symbol,
-      oracle: new Float64Array(steps),
-      mark: new Float64Array(steps),
-      amm: new Float64Array(steps),
-      oiLong: new Float64Array(steps),
-      oiShort: new Float64Array(steps),
-      initialRatioE6: new Float64Array(steps),
+      oracle: column(),
+      mark: column(),
+      amm: column(),
+      oiLong: column(),
+      oiShort: column(),
+      initialRatioE6: column(),
     }));
     this.snapshotEvery = Math.max(1, Math.floor(steps / SNAPSHOTS_WANTED));
   }
@@ -93,32 +101,25 @@ export class Series {
 
   private snapshot(step: number, ts: number): void {
     const e = this.e;
-    const buckets = new Array<number>(RATIO_EDGES.length + 1).fill(0);
-    let units = 0;
-    let below = 0;
-    let traderNotional = 0;
-    let traderEquity = 0;
-    const add = (h: Health, trader: boolean) => {
-      if (h.maintenanceRequirement <= 0) return;
-      const ratio = h.equityMaintenance / h.maintenanceRequirement;
-      let b = 0;
-      while (b < RATIO_EDGES.length && ratio >= RATIO_EDGES[b]) b++;
-      buckets[b]++;
-      units++;
-      if (ratio < 1) below++;
-      if (trader) {
-        traderNotional += h.notional;
-        traderEquity += Math.max(0, h.equityMaintenance);
-      }
+    const snap: MarginSnapshot = {
+      step,
+      ts,
+      buckets: new Array<number>(RATIO_EDGES.length + 1).fill(0),
+      units: 0,
+      belowMaintenance: 0,
+      traderNotional: 0,
+      traderEquity: 0,
     };
+    const markets = e.markets;
     for (let a = 0; a < e.accounts.count; a++) {
       const trader = this.isTrader[a] === 1;
-      add(crossHealth(e, a), trader);
-      for (const m of e.markets) {
-        if (m.positions.isolated[a] === 1 && m.positions.base[a] !== 0) add(isolatedHealth(m, a), trader);
+      addUnit(snap, crossInto(e, a, this.scratch), trader);
+      for (let i = 0; i < markets.length; i++) {
+        const m = markets[i];
+        if (m.positions.isolated[a] === 1 && m.positions.base[a] !== 0) addUnit(snap, isolatedHealth(m, a), trader);
       }
     }
-    this.snapshots.push({ step, ts, buckets, units, belowMaintenance: below, traderNotional, traderEquity });
+    this.snapshots.push(snap);
   }
 
   /** Time-averaged leverage the markets allowed (1 / initial ratio), over steps and markets. */
@@ -144,5 +145,20 @@ export class Series {
       n++;
     }
     return n > 0 ? sum / n : 0;
+  }
+}
+
+/** Count one risk unit's health into the snapshot (units without a requirement do not count). */
+function addUnit(snap: MarginSnapshot, h: Health, trader: boolean): void {
+  if (h.maintenanceRequirement <= 0) return;
+  const ratio = h.equityMaintenance / h.maintenanceRequirement;
+  let b = 0;
+  while (b < RATIO_EDGES.length && ratio >= RATIO_EDGES[b]) b++;
+  snap.buckets[b]++;
+  snap.units++;
+  if (ratio < 1) snap.belowMaintenance++;
+  if (trader) {
+    snap.traderNotional += h.notional;
+    snap.traderEquity += Math.max(0, h.equityMaintenance);
   }
 }

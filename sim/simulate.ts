@@ -9,6 +9,7 @@
 import type { Command } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
 import { type MarketParams, resolveParams } from '../core/params.ts';
+import type { Agent } from './agents/types.ts';
 import type { RunOptions, ScenarioSpec } from './config.ts';
 import { Metrics } from './metrics.ts';
 import { buildPopulation, type Population } from './population.ts';
@@ -39,6 +40,16 @@ function marketParams(spec: ScenarioSpec, options: RunOptions): MarketParams[] {
   });
 }
 
+/** The oracle confidence published with `price`: `confidenceE6` of it, at least one unit. */
+function confidence(price: number, confidenceE6: number): number {
+  return Math.max(1, Math.round((price * confidenceE6) / E6));
+}
+
+function setup(turns: Turns, cmd: Command, ts: number): void {
+  const out = turns.applyNow(cmd, ts);
+  if (!out.ok) throw new Error(`simulator setup: ${cmd.type} rejected with ${out.code}: ${out.message}`);
+}
+
 export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
   const rng = new Rng(options.seed);
   const grid = alignSeries(
@@ -51,22 +62,19 @@ export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
   const metrics = new Metrics(e);
   const turns = new Turns(e, metrics, options.journal === true);
   const ts0 = grid.ts[0];
-  const setup = (cmd: Command) => {
-    const out = turns.applyNow(cmd, ts0);
-    if (!out.ok) throw new Error(`simulator setup: ${cmd.type} rejected with ${out.code}: ${out.message}`);
-  };
 
-  spec.markets.forEach((m, i) => {
+  for (let i = 0; i < spec.markets.length; i++) {
+    const m = spec.markets[i];
     const price = grid.prices[i][0];
     const baseReserve = Math.round((m.depthUsd * USD * BASE_PRECISION) / price);
-    setup({ type: 'createMarket', symbol: m.symbol, initialPrice: price, baseReserve, params: params[i] });
-  });
-  const confidence = (price: number) => Math.max(1, Math.round((price * spec.oracleConfidenceE6) / E6));
-  spec.markets.forEach((_, i) => {
+    setup(turns, { type: 'createMarket', symbol: m.symbol, initialPrice: price, baseReserve, params: params[i] }, ts0);
+  }
+  for (let i = 0; i < spec.markets.length; i++) {
     const price = grid.prices[i][0];
-    setup({ type: 'oracle', market: i, source: 0, price, confidence: confidence(price), publishTs: ts0 });
-  });
-  setup({ type: 'insuranceDeposit', amount: spec.insuranceUsd * USD });
+    const conf = confidence(price, spec.oracleConfidenceE6);
+    setup(turns, { type: 'oracle', market: i, source: 0, price, confidence: conf, publishTs: ts0 }, ts0);
+  }
+  setup(turns, { type: 'insuranceDeposit', amount: spec.insuranceUsd * USD }, ts0);
   const population = buildPopulation(turns, ts0, spec, params, grid.stepMs, steps, rng.fork('population'));
   const isTrader = new Uint8Array(e.accounts.count);
   for (const a of population.all) if (a.kind === 'trader') for (const id of a.accounts) isTrader[id] = 1;
@@ -76,39 +84,10 @@ export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
   const series = new Series(e, steps, isTrader);
   series.record(0, ts0, metrics);
 
-  const order = rng.fork('order');
-  const listeners = population.all.filter((a) => a.onTick !== undefined);
-  const schedule = new Schedule(population.rest, steps);
-  const oracle = new Float64Array(spec.markets.length);
-  const ctx = new Step(e, turns, grid, oracle);
+  const loop = new Loop(e, turns, metrics, series, grid, population, rng.fork('order'), spec.oracleConfidenceE6);
   const every = options.invariantsEverySteps ?? 0;
-  const markets = e.markets;
   for (let step = 1; step < steps; step++) {
-    const ts = grid.ts[step];
-    for (let i = 0; i < oracle.length; i++) oracle[i] = grid.prices[i][step];
-    ctx.begin(step, ts, e.tickCount);
-    for (let i = 0; i < oracle.length; i++) {
-      turns.submit({
-        type: 'oracle',
-        market: i,
-        source: 0,
-        price: oracle[i],
-        confidence: confidence(oracle[i]),
-        publishTs: ts,
-      });
-    }
-    for (const a of population.first) a.act(ctx);
-    const due = schedule.due(step);
-    order.shuffle(due);
-    for (let i = 0; i < due.length; i++) due[i].act(ctx);
-    schedule.after(step);
-    for (let i = 0; i < markets.length; i++) {
-      const m = markets[i];
-      if (ts - m.fundingTs >= m.params.fundingIntervalMs) turns.submit({ type: 'fundingTick', market: m.id });
-    }
-    const tick = turns.runTurn(ts);
-    if (tick.ok && tick.events.length > 0) for (const a of listeners) a.onTick?.(tick.events, ctx);
-    series.record(step, ts, metrics);
+    loop.run(step);
     if (every > 0 && step % every === 0) {
       const broken = e.validateInvariants();
       if (broken.length > 0) throw new Error(`${spec.name} seed ${options.seed} step ${step}: ${broken.join('; ')}`);
@@ -117,4 +96,72 @@ export function simulate(spec: ScenarioSpec, options: RunOptions): SimResult {
   metrics.finish(grid.ts[steps - 1]);
   const summary = summarize({ spec, options, engine: e, grid, metrics, series, population, insuranceStart, params });
   return { spec, options, summary, series, engine: e, grid, population, turns };
+}
+
+/**
+ * One step of the loop, as a method rather than the body of simulate()'s
+ * loop. simulate() runs once per run, so a loop in it is compiled on the
+ * stack anew in every run, and code compiled with one run's closures
+ * inlined is thrown away when the next run brings new ones (--trace-deopt:
+ * "wrong feedback cell" in the second run of a process, the one the sim
+ * bench times). A method called every step of every run is compiled once.
+ */
+class Loop {
+  private readonly ctx: Step;
+  private readonly schedule: Schedule;
+  private readonly oracle: Float64Array;
+  private readonly first: readonly Agent[];
+  private readonly listeners: readonly Agent[];
+
+  constructor(
+    private readonly e: Engine,
+    private readonly turns: Turns,
+    private readonly metrics: Metrics,
+    private readonly series: Series,
+    private readonly grid: PriceGrid,
+    population: Population,
+    private readonly order: Rng,
+    private readonly confidenceE6: number,
+  ) {
+    this.oracle = new Float64Array(grid.prices.length);
+    this.ctx = new Step(e, turns, grid, this.oracle);
+    this.schedule = new Schedule(population.rest, grid.ts.length);
+    this.first = population.first;
+    this.listeners = population.all.filter((a) => a.onTick !== undefined);
+  }
+
+  run(step: number): void {
+    const { e, turns, ctx, oracle } = this;
+    const ts = this.grid.ts[step];
+    for (let i = 0; i < oracle.length; i++) oracle[i] = this.grid.prices[i][step];
+    ctx.begin(step, ts, e.tickCount);
+    for (let i = 0; i < oracle.length; i++) {
+      turns.submit({
+        type: 'oracle',
+        market: i,
+        source: 0,
+        price: oracle[i],
+        confidence: confidence(oracle[i], this.confidenceE6),
+        publishTs: ts,
+      });
+    }
+    const first = this.first;
+    for (let i = 0; i < first.length; i++) first[i].act(ctx);
+    const due = this.schedule.dueAgents;
+    const dueCount = this.schedule.due(step);
+    this.order.shuffleFirst(due, dueCount);
+    for (let i = 0; i < dueCount; i++) due[i].act(ctx);
+    this.schedule.after(step);
+    const markets = e.markets;
+    for (let i = 0; i < markets.length; i++) {
+      const m = markets[i];
+      if (ts - m.fundingTs >= m.params.fundingIntervalMs) turns.submit({ type: 'fundingTick', market: m.id });
+    }
+    const tick = turns.runTurn(ts);
+    if (tick.ok && tick.events.length > 0) {
+      const listeners = this.listeners;
+      for (let i = 0; i < listeners.length; i++) listeners[i].onTick?.(tick.events, ctx);
+    }
+    this.series.record(step, ts, this.metrics);
+  }
 }

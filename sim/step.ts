@@ -6,10 +6,11 @@
  */
 import type { Command } from '../core/commands.ts';
 import type { Engine } from '../core/engine.ts';
-import { distressedUnits } from '../core/liquidation.ts';
+import type { Health } from '../core/margin/health.ts';
 import type { Agent, StepContext } from './agents/types.ts';
 import type { PriceGrid } from './prices.ts';
 import type { OutcomeHandler, Turns } from './turns.ts';
+import { anyBelowMaintenance, scratchHealth } from './view.ts';
 
 /** The context of one step; one object per run, moved forward by begin(). */
 export class Step implements StepContext {
@@ -20,6 +21,7 @@ export class Step implements StepContext {
   /** distressed() memo: the step each account was last computed at, and the answer. */
   private distressedAt = new Float64Array(0);
   private distressedValue = new Uint8Array(0);
+  private readonly scratch: Health = scratchHealth();
 
   constructor(
     readonly engine: Engine,
@@ -52,7 +54,7 @@ export class Step implements StepContext {
     }
     if (this.distressedAt[account] !== this.step) {
       this.distressedAt[account] = this.step;
-      this.distressedValue[account] = distressedUnits(this.engine, account).length > 0 ? 1 : 0;
+      this.distressedValue[account] = anyBelowMaintenance(this.engine, account, this.scratch) ? 1 : 0;
     }
     return this.distressedValue[account] === 1;
   }
@@ -67,61 +69,76 @@ export class Step implements StepContext {
  * bucket of the step they wake at; the others are due every step. due()
  * lists them in population order (the order the shuffle starts from), so
  * the run draws exactly what polling every agent would.
+ *
+ * Allocation-free: an agent waits in at most one bucket, so the buckets are
+ * linked lists threaded through one Int32Array (`head` per step, `next` per
+ * agent), and the due list is the front of arrays sized for every agent.
  */
 export class Schedule {
-  private readonly always: number[] = [];
-  private readonly buckets: (number[] | undefined)[];
-  private readonly dueIdx: number[] = [];
-  private readonly dueAgents: Agent[] = [];
+  private readonly always: Int32Array;
+  /** First agent waiting for each step, −1: none. */
+  private readonly head: Int32Array;
+  /** The agent after each one in its bucket, −1: the last. */
+  private readonly next: Int32Array;
+  private readonly dueIdx: Int32Array;
+  private dueCount = 0;
+  /** The agents due at the step due() was last called for, in its first dueCount slots. */
+  readonly dueAgents: Agent[];
 
   constructor(
     private readonly agents: readonly Agent[],
     private readonly steps: number,
   ) {
-    this.buckets = new Array(steps + 1);
+    this.head = new Int32Array(steps + 1).fill(-1);
+    this.next = new Int32Array(agents.length).fill(-1);
+    this.dueIdx = new Int32Array(agents.length);
+    this.dueAgents = agents.slice();
+    const always: number[] = [];
     agents.forEach((a, i) => {
-      if (a.wakeStep === undefined) this.always.push(i);
+      if (a.wakeStep === undefined) always.push(i);
       else this.put(i, Math.max(1, a.wakeStep()));
     });
+    this.always = Int32Array.from(always);
   }
 
   private put(i: number, step: number): void {
     if (step >= this.steps) return;
-    const b = this.buckets[step];
-    if (b === undefined) this.buckets[step] = [i];
-    else b.push(i);
+    this.next[i] = this.head[step];
+    this.head[step] = i;
   }
 
-  /** The agents due at `step`, in population order (a reused array: shuffle it, act, then call after()). */
-  due(step: number): Agent[] {
+  /**
+   * How many agents are due at `step`; they are the first that many of
+   * dueAgents, in population order (shuffle them, act, then call after()).
+   */
+  due(step: number): number {
     const idx = this.dueIdx;
-    idx.length = 0;
-    const b = this.buckets[step];
-    if (b !== undefined) {
-      for (let i = 0; i < b.length; i++) idx.push(b[i]);
-      this.buckets[step] = undefined;
-    }
-    for (let i = 0; i < this.always.length; i++) idx.push(this.always[i]);
-    if (b !== undefined) sortSmall(idx);
+    let n = 0;
+    for (let i = this.head[step]; i >= 0; i = this.next[i]) idx[n++] = i;
+    this.head[step] = -1;
+    const always = this.always;
+    for (let i = 0; i < always.length; i++) idx[n++] = always[i];
+    sortSmall(idx, n);
     const out = this.dueAgents;
-    out.length = idx.length;
-    for (let i = 0; i < idx.length; i++) out[i] = this.agents[idx[i]];
-    return out;
+    for (let i = 0; i < n; i++) out[i] = this.agents[idx[i]];
+    this.dueCount = n;
+    return n;
   }
 
   /** Reschedule the agents that just acted at `step`. */
   after(step: number): void {
     const idx = this.dueIdx;
-    for (let i = 0; i < idx.length; i++) {
-      const a = this.agents[idx[i]];
-      if (a.wakeStep !== undefined) this.put(idx[i], Math.max(step + 1, a.wakeStep()));
+    for (let k = 0; k < this.dueCount; k++) {
+      const i = idx[k];
+      const a = this.agents[i];
+      if (a.wakeStep !== undefined) this.put(i, Math.max(step + 1, a.wakeStep()));
     }
   }
 }
 
-/** Insertion sort: the due lists are a handful of agents. */
-function sortSmall(xs: number[]): void {
-  for (let i = 1; i < xs.length; i++) {
+/** Insertion sort of the first n: the due lists are a handful of agents. */
+function sortSmall(xs: Int32Array, n: number): void {
+  for (let i = 1; i < n; i++) {
     const x = xs[i];
     let j = i - 1;
     while (j >= 0 && xs[j] > x) {

@@ -33,7 +33,8 @@ function priceStats(prices: Float64Array) {
   let max = 0;
   let peak = 0;
   let drawdown = 0;
-  for (const p of prices) {
+  for (let i = 0; i < prices.length; i++) {
+    const p = prices[i];
     min = Math.min(min, p);
     max = Math.max(max, p);
     peak = Math.max(peak, p);
@@ -94,7 +95,10 @@ export function summarize(x: SummaryInputs) {
   let peakOi = 0;
   for (let i = 0; i < series.length; i++) {
     let oi = 0;
-    for (const m of series.markets) oi += Math.max(m.oiLong[i], m.oiShort[i]);
+    for (let k = 0; k < series.markets.length; k++) {
+      const m = series.markets[k];
+      oi += Math.max(m.oiLong[i], m.oiShort[i]);
+    }
     peakOi = Math.max(peakOi, oi);
   }
   const fees = mt.takerFees + mt.spreadFees;

@@ -5,9 +5,9 @@
  * through Loop because it needs to look at the state between commands (the
  * funding and insurance metrics); the engine path is the same apply() call.
  *
- * The queue is two arrays swapped each turn (no per-turn allocation); a
- * command submitted while a turn runs (from an outcome handler) lands in
- * the next turn, as it would in the live loop.
+ * The queue is two pairs of arrays swapped each turn, kept at their size
+ * (no per-turn allocation); a command submitted while a turn runs (from an
+ * outcome handler) lands in the next turn, as it would in the live loop.
  */
 import type { Command } from '../core/commands.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
@@ -27,8 +27,13 @@ export interface JournalEntry {
 }
 
 export class Turns {
+  // The queue: `queued` commands and their handlers at the front of two arrays that only grow.
+  // Truncating an array (length = 0) hands its backing store back, so every turn would grow it
+  // anew; a count keeps the slots. A turn swaps in the spare pair before applying, so commands
+  // submitted meanwhile queue for the next turn.
   private cmds: Command[] = [];
   private handlers: (OutcomeHandler | null)[] = [];
+  private queued = 0;
   private spareCmds: Command[] = [];
   private spareHandlers: (OutcomeHandler | null)[] = [];
   /** Commands applied so far, ticks included. */
@@ -44,8 +49,15 @@ export class Turns {
   }
 
   submit(cmd: Command, onOutcome: OutcomeHandler | null = null): void {
-    this.cmds.push(cmd);
-    this.handlers.push(onOutcome);
+    const n = this.queued;
+    if (n < this.cmds.length) {
+      this.cmds[n] = cmd;
+      this.handlers[n] = onOutcome;
+    } else {
+      this.cmds.push(cmd);
+      this.handlers.push(onOutcome);
+    }
+    this.queued = n + 1;
   }
 
   /** Apply one command now, outside a turn (setup). */
@@ -57,17 +69,20 @@ export class Turns {
   runTurn(ts: number): Outcome {
     const cmds = this.cmds;
     const handlers = this.handlers;
+    const n = this.queued;
     this.cmds = this.spareCmds;
     this.handlers = this.spareHandlers;
-    for (let i = 0; i < cmds.length; i++) {
-      const outcome = this.apply(cmds[i], ts);
-      const h = handlers[i];
-      if (h !== null) h(outcome);
-    }
-    cmds.length = 0;
-    handlers.length = 0;
+    this.queued = 0;
     this.spareCmds = cmds;
     this.spareHandlers = handlers;
+    for (let i = 0; i < n; i++) {
+      const outcome = this.apply(cmds[i], ts);
+      const h = handlers[i];
+      if (h !== null) {
+        handlers[i] = null;
+        h(outcome);
+      }
+    }
     return this.apply(TICK, ts);
   }
 

@@ -12,7 +12,7 @@
 import { baseToReachPrice } from '../../vamm/curve.ts';
 import type { ArbitrageurSpec } from '../config.ts';
 import { baseFor, E6, USD } from '../units.ts';
-import { ammPrice, ammQuotes, maxFill, positionBase } from '../view.ts';
+import { type AmmQuotes, ammPrice, ammQuotesInto, maxFill, positionBase } from '../view.ts';
 
 /** Most orders one arbitrageur sends in one turn (each at most one maximum fill). */
 const MAX_ORDERS_PER_TURN = 8;
@@ -22,6 +22,7 @@ import type { Agent, StepContext } from './types.ts';
 export class Arbitrageur implements Agent {
   readonly kind = 'arbitrageur';
   readonly accounts: readonly number[];
+  private readonly amm: AmmQuotes = { ask: 0, bid: 0 };
 
   constructor(
     readonly name: string,
@@ -40,7 +41,7 @@ export class Arbitrageur implements Agent {
     const sell = gap > 0;
     // Only when the vAMM's own quote (its spread included) is through the oracle: inside the
     // spread nothing fills at the oracle, and a bot does not send an order it knows must fail.
-    const amm = ammQuotes(m);
+    const amm = ammQuotesInto(m, this.amm);
     if (sell ? amm.bid <= oracle : amm.ask >= oracle) return;
     const pos = positionBase(m, this.account);
     const cap = baseFor(this.spec.capitalUsd * USD * this.spec.maxLeverage, oracle);

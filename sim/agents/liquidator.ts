@@ -31,6 +31,8 @@ export class Liquidator implements Agent {
   private readonly watch = new Map<number, number>();
   takeovers = 0;
   attempts = 0;
+  /** The step act() is deciding in. */
+  private ctx: StepContext | null = null;
 
   constructor(
     readonly name: string,
@@ -54,21 +56,30 @@ export class Liquidator implements Agent {
   }
 
   act(ctx: StepContext): void {
-    const tick = ctx.tick;
-    if (this.watch.size > 0) {
-      this.watch.forEach((until, a) => {
-        if (tick > until) this.watch.delete(a);
-        else if (!this.scheduled.has(a) && ctx.distressed(a)) this.scheduled.set(a, tick + this.spec.latencyTicks);
-      });
-    }
-    if (this.scheduled.size > 0) {
-      this.scheduled.forEach((due, a) => {
-        if (tick < due) return;
-        this.scheduled.delete(a);
-        this.takeOver(ctx, a);
-      });
-    }
+    this.ctx = ctx;
+    if (this.watch.size > 0) this.watch.forEach(this.checkWatched);
+    if (this.scheduled.size > 0) this.scheduled.forEach(this.takeOverIfDue);
     this.unwind(ctx);
+  }
+
+  // The two visits of act(), made once per liquidator rather than as closures in every act
+  // (every step); they read the step from `ctx`, which act() sets first.
+  private readonly checkWatched = (until: number, a: number): void => {
+    const ctx = this.step();
+    if (ctx.tick > until) this.watch.delete(a);
+    else if (!this.scheduled.has(a) && ctx.distressed(a)) this.scheduled.set(a, ctx.tick + this.spec.latencyTicks);
+  };
+
+  private readonly takeOverIfDue = (due: number, a: number): void => {
+    const ctx = this.step();
+    if (ctx.tick < due) return;
+    this.scheduled.delete(a);
+    this.takeOver(ctx, a);
+  };
+
+  private step(): StepContext {
+    if (this.ctx === null) throw new Error(`${this.name}: visited its lists outside act()`);
+    return this.ctx;
   }
 
   private takeOver(ctx: StepContext, a: number): void {

@@ -13,6 +13,9 @@ import type { Agent, StepContext } from './types.ts';
 export class MarketMaker implements Agent {
   readonly kind = 'maker';
   readonly accounts: readonly number[];
+  /** This step's quotes, rewritten every act (the executor reads them during update() only). */
+  private readonly bid: Quote = { side: 'buy', price: 0, size: 0 };
+  private readonly ask: Quote = { side: 'sell', price: 0, size: 0 };
 
   constructor(
     readonly name: string,
@@ -34,11 +37,18 @@ export class MarketMaker implements Agent {
     const half = this.spec.halfSpreadE6 / E6;
     const size = baseFor(this.spec.quoteUsd * USD, oracle);
     const room = baseFor(maxInv, oracle);
-    const quotes: Quote[] = [];
     const bidSize = Math.min(size, room - inv);
     const askSize = Math.min(size, room + inv);
-    if (bidSize > 0) quotes.push({ side: 'buy', price: fair * (1 - half), size: bidSize });
-    if (askSize > 0) quotes.push({ side: 'sell', price: fair * (1 + half), size: askSize });
-    this.executor.update(ctx, this.account, m, quotes);
+    const bid = this.bid;
+    const ask = this.ask;
+    if (bidSize > 0) {
+      bid.price = fair * (1 - half);
+      bid.size = bidSize;
+    }
+    if (askSize > 0) {
+      ask.price = fair * (1 + half);
+      ask.size = askSize;
+    }
+    this.executor.update(ctx, this.account, m, bidSize > 0 ? bid : null, askSize > 0 ? ask : null);
   }
 }

@@ -19,7 +19,7 @@ import { ASK, BID } from '../../core/book/types.ts';
 import type { Side } from '../../core/commands.ts';
 import type { Market } from '../../core/market.ts';
 import { ammQuote } from '../../core/matching.ts';
-import { ammQuotes, maxFill } from '../view.ts';
+import { type AmmQuotes, ammQuotesInto, maxFill } from '../view.ts';
 import type { StepContext } from './types.ts';
 
 export interface Quote {
@@ -31,21 +31,29 @@ export interface Quote {
 }
 
 export interface QuoteExecutor {
-  /** Make `quotes` the account's live quotes in market `m` for this step. */
-  update(ctx: StepContext, account: number, m: Market, quotes: readonly Quote[]): void;
+  /**
+   * Make `bid` and `ask` (null: that side does not quote) the account's live
+   * quotes in market `m` for this step. The maker reuses the two Quote
+   * objects from step to step: read them here, do not keep them.
+   */
+  update(ctx: StepContext, account: number, m: Market, bid: Quote | null, ask: Quote | null): void;
 }
 
 export class VammTakerExecutor implements QuoteExecutor {
-  update(ctx: StepContext, account: number, m: Market, quotes: readonly Quote[]): void {
-    const amm = ammQuotes(m);
+  private readonly amm: AmmQuotes = { ask: 0, bid: 0 };
+
+  update(ctx: StepContext, account: number, m: Market, bid: Quote | null, ask: Quote | null): void {
+    const amm = ammQuotesInto(m, this.amm);
     const cap = maxFill(m);
-    for (const q of quotes) {
-      // A bid is hit only when the vAMM's ask (spread included) is below it, an ask only when its bid is above.
-      const crosses = q.side === 'buy' ? amm.ask < q.price : amm.bid > q.price;
-      const size = Math.min(q.size, cap);
-      if (!crosses || size <= 0) continue;
-      ctx.submit({ type: 'marketOrder', account, market: m.id, side: q.side, size, worstPrice: Math.round(q.price) });
-    }
+    // A bid is hit only when the vAMM's ask (spread included) is below it, an ask only when its bid is above.
+    if (bid !== null) this.take(ctx, account, m, bid, amm.ask < bid.price, cap);
+    if (ask !== null) this.take(ctx, account, m, ask, amm.bid > ask.price, cap);
+  }
+
+  private take(ctx: StepContext, account: number, m: Market, q: Quote, crosses: boolean, cap: number): void {
+    const size = Math.min(q.size, cap);
+    if (!crosses || size <= 0) return;
+    ctx.submit({ type: 'marketOrder', account, market: m.id, side: q.side, size, worstPrice: Math.round(q.price) });
   }
 }
 
@@ -63,13 +71,7 @@ export class RestingOrderExecutor implements QuoteExecutor {
   /** Live order id per side (0 bid, 1 ask); 0: none. */
   private readonly ids = [0, 0];
 
-  update(ctx: StepContext, account: number, m: Market, quotes: readonly Quote[]): void {
-    let bid: Quote | null = null;
-    let ask: Quote | null = null;
-    for (const q of quotes) {
-      if (q.side === 'buy') bid = q;
-      else ask = q;
-    }
+  update(ctx: StepContext, account: number, m: Market, bid: Quote | null, ask: Quote | null): void {
     this.side(ctx, account, m, 0, bid);
     this.side(ctx, account, m, 1, ask);
   }

@@ -10,7 +10,7 @@
 import type { TraderStyle } from '../config.ts';
 import type { Rng } from '../rng.ts';
 import { baseFor, E6 } from '../units.ts';
-import { health, inLiquidation, maxFill, maxLeverage, positionBase } from '../view.ts';
+import { healthInto, inLiquidation, maxFill, maxLeverage, positionBase, scratchHealth } from '../view.ts';
 import type { Agent, StepContext } from './types.ts';
 
 export interface TraderConfig {
@@ -25,6 +25,8 @@ export interface TraderConfig {
   slippageE6: number;
 }
 
+/** Where a deciding trader's cross health is computed (read at once, never kept). */
+const HEALTH = scratchHealth();
 /** A trader keeps its position when the change it would make is below this share of the target. */
 const REBALANCE_TOLERANCE = 0.1;
 /** Leave this much room under the market's maximum leverage. */
@@ -80,7 +82,7 @@ export class Trader implements Agent {
     const cur = positionBase(m, a);
     let target = 0;
     if (dir !== 0) {
-      const h = health(e, m, a);
+      const h = healthInto(e, m, a, HEALTH);
       const equity = h.equityMaintenance / this.c.markets.length;
       if (!(equity > 0)) return;
       const lev = Math.min(this.c.leverage, maxLeverage(m) * LEVERAGE_HEADROOM);

@@ -16,12 +16,25 @@ import { curvePrice, refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { type EngineState, ORACLE_FUTURE_TOLERANCE_MS } from './state.ts';
 
-function medianOf(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const n = values.length;
+/** Median of the first n values (sorted in place, ascending); the mean of the middle two, floored, when n is even. */
+function medianOf(values: Float64Array, n: number): number {
+  // Insertion sort: a market has a handful of sources, and this runs on every oracle update.
+  for (let i = 1; i < n; i++) {
+    const x = values[i];
+    let j = i - 1;
+    while (j >= 0 && values[j] > x) {
+      values[j + 1] = values[j];
+      j--;
+    }
+    values[j + 1] = x;
+  }
   const mid = n >> 1;
   return n % 2 === 1 ? values[mid] : Math.floor((values[mid - 1] + values[mid]) / 2);
 }
+
+/** Scratch for the fresh sources' prices and confidences (not state; grown to the most sources seen). */
+let scratchPrices = new Float64Array(8);
+let scratchConfs = new Float64Array(8);
 
 export function checkOracleForTrade(m: Market, ts: number): Rejection | null {
   const p = m.params;
@@ -73,18 +86,24 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
   u.set(src, 'publishTs', cmd.publishTs);
 
   // Aggregate the fresh sources.
-  const prices: number[] = [];
-  const confs: number[] = [];
+  if (scratchPrices.length < m.sources.length) {
+    scratchPrices = new Float64Array(m.sources.length);
+    scratchConfs = new Float64Array(m.sources.length);
+  }
+  const prices = scratchPrices;
+  const confs = scratchConfs;
+  let fresh = 0;
   let newest = -1;
   for (const x of m.sources) {
     if (x.publishTs < 0 || ts - x.publishTs > p.oracleMaxStaleMarginMs) continue;
-    prices.push(x.price);
-    confs.push(x.confidence);
+    prices[fresh] = x.price;
+    confs[fresh] = x.confidence;
+    fresh++;
     if (x.publishTs > newest) newest = x.publishTs;
   }
-  if (prices.length === 0) return null; // only stale sources: nothing new to aggregate
-  const price = medianOf(prices);
-  const confidence = medianOf(confs);
+  if (fresh === 0) return null; // only stale sources: nothing new to aggregate
+  const price = medianOf(prices, fresh);
+  const confidence = medianOf(confs, fresh);
   const first = m.oraclePublishTs < 0;
   const prevPrice = m.oraclePrice;
   const dt = first ? 0 : Math.max(1, ts - m.oracleEmaTs);

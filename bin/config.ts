@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkParams, DEFAULT_MARKET_PARAMS, type MarketParams } from '../core/params.ts';
+import { DEFAULT_MIN_TURN_GAP_US } from '../gateway/turn-pacer.ts';
 
 export interface MarketConfig {
   symbol: string;
@@ -41,7 +42,7 @@ export interface Config {
     jumpProbabilityE6: number;
     jumpSizeE6: number;
   };
-  loop: { maxCommandsPerTurn: number; hashEveryTurns: number; idleTickMs: number };
+  loop: { maxCommandsPerTurn: number; hashEveryTurns: number; idleTickMs: number; minTurnGapUs: number };
   /** Portfolio margin's pool (bin/portfolio-runner.ts); optional in the file, defaults below. */
   portfolio: PortfolioConfig;
 }
@@ -196,6 +197,8 @@ export function parseConfig(raw: unknown): Config {
       maxCommandsPerTurn: int(l, 'maxCommandsPerTurn', 'loop', 1, 1_000_000),
       hashEveryTurns: int(l, 'hashEveryTurns', 'loop', 0),
       idleTickMs: int(l, 'idleTickMs', 'loop', 1, 60_000),
+      // Optional (configs written before it keep working): the pacing gap between turns, µs.
+      minTurnGapUs: l.minTurnGapUs === undefined ? DEFAULT_MIN_TURN_GAP_US : int(l, 'minTurnGapUs', 'loop', 0, 100_000),
     },
     portfolio: {
       threads: int(pf, 'threads', 'portfolio', 1, 64),

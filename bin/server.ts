@@ -160,6 +160,7 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
     keys: new EngineKeyRegistry(engine),
     history: historySource(store.history),
     tickIntervalMs: config.loop.idleTickMs,
+    minTurnGapUs: config.loop.minTurnGapUs,
   });
   log(
     `clearloop listening on http://${config.gateway.host}:${gateway.port} (WebSocket on the same port), journal ${path}`,

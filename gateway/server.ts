@@ -27,6 +27,7 @@ import { RecentRing } from './streams/recent.ts';
 import { type FundingRecord, type PublicTrade, StreamRouter } from './streams/router.ts';
 import { TickerFeed } from './streams/ticker-feed.ts';
 import { BucketMap } from './token-bucket.ts';
+import { DEFAULT_MIN_TURN_GAP_US } from './turn-pacer.ts';
 import { mountWebSocket, sweepSlowConsumers } from './ws.ts';
 
 export interface GatewayOptions {
@@ -46,6 +47,11 @@ export interface GatewayOptions {
   clock?: () => number;
   /** Idle turn and timed work period. Default 50 ms. */
   tickIntervalMs?: number;
+  /**
+   * Least time between the starts of two loop turns, µs (driver.ts, pacing); 0 turns at every
+   * setImmediate. Default 250.
+   */
+  minTurnGapUs?: number;
   /** Wait after a rejected funding tick before trying again. Default 1,000 ms. */
   fundingRetryMs?: number;
   /** Cancels every order of an account (dead man's switch, cancel-on-disconnect). Default: submits cancelAllOrders. */
@@ -136,7 +142,11 @@ export async function startGateway(o: GatewayOptions): Promise<Gateway> {
     loop,
     o.feed,
     clock,
-    { tickIntervalMs: o.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS, fundingRetryMs: o.fundingRetryMs ?? 1_000 },
+    {
+      tickIntervalMs: o.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS,
+      fundingRetryMs: o.fundingRetryMs ?? 1_000,
+      minTurnGapUs: o.minTurnGapUs ?? DEFAULT_MIN_TURN_GAP_US,
+    },
     {
       // Tickers after the turn, not on the periodic timer before it: each ticker holds the tick just committed.
       afterTurn: () => {

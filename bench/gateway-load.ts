@@ -316,7 +316,9 @@ async function wsLatency(t: Extract<Task, { kind: 'wsLatency' }>) {
   await new Promise<void>((resolve) => {
     const pump = () => {
       const now = performance.now();
-      const due = Math.min(total, Math.floor(((now - start) * t.ratePerSec) / 1000));
+      // Order k is due at start + k/rate, so floor(elapsed·rate) + 1 of them are due now. (Counting
+      // one fewer left the next order always overdue: the pump never slept and spun a core.)
+      const due = Math.min(total, Math.floor(((now - start) * t.ratePerSec) / 1000) + 1);
       // Orders are sent one by one at their scheduled time.
       while (sent < due) {
         if (sent === warmup) {

@@ -19,10 +19,11 @@ import { baseToReachPrice, type Direction, type MutableSwap, swapBaseInto } from
 import { bandLimitPriceE6, maxFillBase } from '../vamm/guards.ts';
 import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
 import type { Liquidate, LiquidateCollateral } from './commands.ts';
-import { type Rejection, reject } from './errors.ts';
+import { type Rejection, reject, safe } from './errors.ts';
 import {
   assetValue,
   belowMaintenance,
+  belowMaintenanceFor,
   crossHealth,
   type Health,
   healthFor,
@@ -35,8 +36,8 @@ import { type Market, MF } from './market.ts';
 import { checkOracleForMargin } from './oracle.ts';
 import { crossPoolMeetsInitial, meetsPortfolioInitial } from './portfolio/check.ts';
 import { collateralChanged, refreshCharge } from './portfolio/row.ts';
-import { applyFill } from './position.ts';
-import { payingColumn, settleAccount, settleFunding, settlePnl } from './settle.ts';
+import { applyFill, fillPosition } from './position.ts';
+import { payingColumn, settleAccount, settleAmount, settleFunding, settlePnl } from './settle.ts';
 import type { EngineState } from './state.ts';
 
 /**
@@ -75,11 +76,16 @@ export function closeSize(m: Market, account: number, h: Health, execPriceE6 = m
   return size >= b || b - size < p.minOrderSize ? b : size;
 }
 
+/** The penalty due on closing `base` units of a position in `m` (at the mark): rounded up, in the protocol's favour. */
+function penaltyDue(m: Market, base: number): number {
+  return Math.ceil((((base * m.markPrice) / BASE_PRECISION) * m.params.liquidationPenaltyE6) / RATIO_PRECISION);
+}
+
 /** Take the penalty from the liquidated unit (as far as it holds) and split it. */
 function chargePenalty(s: EngineState, m: Market, account: number, base: number, liquidator: number): void {
   const u = s.undo;
   const col = payingColumn(s, m, account);
-  const due = Math.ceil((((base * m.markPrice) / BASE_PRECISION) * m.params.liquidationPenaltyE6) / RATIO_PRECISION);
+  const due = penaltyDue(m, base);
   const paid = Math.min(due, col[account]);
   penalty.paid = 0;
   penalty.reward = 0;
@@ -98,7 +104,15 @@ const penalty = { paid: 0, reward: 0 };
 /** The backstop's swap (scratch, read before the next backstopClose refills it). */
 const backstopSwap: MutableSwap = { baseReserve: 0, quoteReserve: 0, base: 0, quote: 0, avgPriceE6: 0, postPriceE6: 0 };
 
-/** Close `size` of the position on the vAMM (the backstop). Returns the base closed. */
+/**
+ * Close `size` of the position on the vAMM (the backstop). Returns the base closed.
+ *
+ * The same steps as a fill followed by settlePnl and chargePenalty, with the
+ * same results and events (fundingSettled, pnlSettled, liquidation), but the
+ * unit's PnL and collateral are computed in locals and written once each: a
+ * crash closes one position per distressed account, and every write is an
+ * undo-log entry.
+ */
 export function backstopClose(s: EngineState, m: Market, account: number, size: number, ts: number): number {
   const u = s.undo;
   const pos = m.positions;
@@ -120,9 +134,27 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   u.at(m.f, MF.baseReserve, swap.baseReserve);
   u.at(m.f, MF.quoteReserve, swap.quoteReserve);
   u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * fill);
-  applyFill(s, m, account, sign * fill, direction === 'long' ? -swap.quote : swap.quote);
-  settlePnl(s, m, account);
-  chargePenalty(s, m, account, fill, -1);
+  const realised = fillPosition(s, m, account, sign * fill, direction === 'long' ? -swap.quote : swap.quote);
+  const pnl0 = pos.pnl[account];
+  const pnl = realised === 0 ? pnl0 : safe(pnl0 + realised, 'unsettled pnl');
+  // settlePnl, on the locals.
+  const col = payingColumn(s, m, account);
+  const col0 = col[account];
+  let c = col0;
+  const moved = settleAmount(pnl, c, m.pnlPool);
+  if (moved !== 0) {
+    c += moved;
+    u.at(m.f, MF.pnlPool, m.pnlPool - moved);
+  }
+  if (pnl - moved !== pnl0) u.at(pos.pnl, account, pnl - moved);
+  if (moved !== 0) s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
+  // chargePenalty (no liquidator: the insurance fund keeps all of it), on the locals.
+  const paid = Math.max(0, Math.min(penaltyDue(m, fill), c));
+  if (paid > 0) {
+    c -= paid;
+    u.set(s, 'insuranceFund', s.insuranceFund + paid);
+  }
+  if (c !== col0) u.at(col, account, c);
   refreshMark(s, m, ts);
   s.touch(account);
   s.events.push({
@@ -133,9 +165,9 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
     side: direction === 'long' ? 'buy' : 'sell',
     base: fill,
     price: Math.round(swap.avgPriceE6),
-    penalty: penalty.paid,
+    penalty: paid,
     liquidatorReward: 0,
-    insuranceShare: penalty.paid - penalty.reward,
+    insuranceShare: paid,
   });
   return fill;
 }
@@ -196,6 +228,8 @@ export function takeover(s: EngineState, m: Market, cmd: Liquidate, ts: number):
  * its PnL debts exceed its collateral, cover them: other collateral sold to
  * the insurance fund, then the insurance fund, then socialised loss.
  * `lastMarket`/`wasLong` say which side the bankrupt position was on.
+ * Returns true when it changed anything (a settlement included), so a
+ * caller holding the unit's health knows whether it is still current.
  */
 export function resolveBankruptcy(
   s: EngineState,
@@ -203,27 +237,39 @@ export function resolveBankruptcy(
   iso: Market | null,
   lastMarket: Market | null,
   wasLong: boolean,
-): void {
+): boolean {
   // Not flat: not bankrupt yet (checked before anything allocates: the common case).
-  if (iso !== null && iso.positions.base[account] !== 0) return;
+  if (iso !== null && iso.positions.base[account] !== 0) return false;
   if (iso === null) {
-    for (const m of s.markets) if (m.positions.isolated[account] === 0 && m.positions.base[account] !== 0) return;
+    // Flat in every cross market, and nothing settleAccount below would touch (no isolated
+    // position, no unsettled PnL anywhere): no debt, nothing to do — the backstop's common case.
+    let untouched = true;
+    for (const m of s.markets) {
+      const pos = m.positions;
+      if (pos.base[account] !== 0) {
+        if (pos.isolated[account] === 0) return false;
+        untouched = false;
+      } else if (pos.pnl[account] !== 0) untouched = false;
+    }
+    if (untouched) return false;
   }
   // The units: the isolated position, or every cross market (in market order; no arrays allocated,
   // a crash resolves tens of thousands of these in one tick).
   const markets = s.markets;
+  let changed = false;
   if (iso === null) {
-    settleAccount(s, account);
+    changed = settleAccount(s, account);
     let inDebt = false;
     for (let i = 0; i < markets.length && !inDebt; i++) {
       const pos = markets[i].positions;
       if (pos.isolated[account] === 0 && pos.pnl[account] < 0) inDebt = true;
     }
-    if (!inDebt) return;
+    if (!inDebt) return changed;
+    changed = true; // conservatively: the debt is resolved below, or kept as secured
     sellCollateralToInsurance(s, account);
     settleAccount(s, account);
   } else {
-    settlePnl(s, iso, account);
+    changed = settlePnl(s, iso, account) !== 0;
   }
   // Debt the account's other collateral still secures (at its maintenance weight) stays with
   // the account, to be paid when that collateral is sold (liquidateCollateral, or the insurance
@@ -238,8 +284,10 @@ export function resolveBankruptcy(
     secured -= keep;
     if (debt - keep > 0) {
       coverDebt(s, m, account, debt - keep, m === lastMarket ? wasLong : m.openInterestShort >= m.openInterestLong);
+      changed = true;
     }
   }
+  return changed;
 }
 
 /**
@@ -256,7 +304,7 @@ export function afterFill(s: EngineState, m: Market, account: number, wasLong: b
   }
   const acc = s.accounts;
   if (!checkMaintenance || acc.liquidationSince[account] !== 0 || acc.warned[account] !== 0) return;
-  if (belowMaintenance(healthFor(s, m, account))) s.undo.at(acc.warned, account, 1);
+  if (belowMaintenanceFor(s, m, account)) s.undo.at(acc.warned, account, 1);
 }
 
 /** Maintenance-weighted value of an account's non-USDC collateral (quote units, float). */

@@ -25,19 +25,20 @@ export function pendingFunding(m: Market, account: number): number {
   return (base * (sideIndex(m, base) - m.positions.fundingIndex[account])) / BASE_PRECISION;
 }
 
-/** Settle funding lazily into the position's unsettled PnL, rounded against the trader. */
-export function settleFunding(s: EngineState, m: Market, account: number): void {
+/** Settle funding lazily into the position's unsettled PnL, rounded against the trader. Returns true when anything changed. */
+export function settleFunding(s: EngineState, m: Market, account: number): boolean {
   const pos = m.positions;
   const base = pos.base[account];
-  if (base === 0) return;
+  if (base === 0) return false;
   const index = sideIndex(m, base);
-  if (pos.fundingIndex[account] === index) return;
+  if (pos.fundingIndex[account] === index) return false;
   const owed = Math.ceil((base * (index - pos.fundingIndex[account])) / BASE_PRECISION) + 0;
   s.undo.at(pos.fundingIndex, account, index);
   if (owed !== 0) {
     s.undo.at(pos.pnl, account, safe(pos.pnl[account] - owed, 'unsettled pnl after funding'));
     s.events.push({ type: 'fundingSettled', account, market: m.id, amount: -owed });
   }
+  return true;
 }
 
 /** The collateral column that pays for (and is paid by) the position in `m`: its own if isolated, else the account's. */
@@ -45,35 +46,47 @@ export function payingColumn(s: EngineState, m: Market, account: number): Float6
   return m.positions.isolated[account] === 1 ? m.positions.isolatedCollateral : s.accounts.collateral;
 }
 
-/** Move money between the account's collateral and the market's PnL pool. */
-export function settlePnl(s: EngineState, m: Market, account: number): void {
+/**
+ * What settling moves for a position whose unsettled PnL is `pnl` (positive:
+ * into the collateral), given the collateral that pays and the pool's
+ * balance: a debt is paid as far as the collateral reaches, a claim as far
+ * as the pool holds. Zero: nothing moves.
+ */
+export function settleAmount(pnl: number, collateral: number, pool: number): number {
+  if (pnl < 0) return -Math.min(-pnl, collateral);
+  if (pnl > 0) return Math.min(pnl, pool);
+  return 0;
+}
+
+/** Move money between the account's collateral and the market's PnL pool. Returns the amount moved into the collateral. */
+export function settlePnl(s: EngineState, m: Market, account: number): number {
   const pos = m.positions;
   const pnl = pos.pnl[account];
-  if (pnl === 0) return;
-  const u = s.undo;
+  if (pnl === 0) return 0;
   const col = payingColumn(s, m, account);
-  let moved = 0;
+  const moved = settleAmount(pnl, col[account], m.pnlPool);
+  if (moved === 0) return 0;
+  const u = s.undo;
   if (pnl < 0) {
-    moved = -Math.min(-pnl, col[account]);
-    if (moved === 0) return;
     u.at(col, account, col[account] + moved);
     u.at(m.f, MF.pnlPool, m.pnlPool - moved);
   } else {
-    moved = Math.min(pnl, m.pnlPool);
-    if (moved === 0) return;
     u.at(m.f, MF.pnlPool, m.pnlPool - moved);
     u.at(col, account, col[account] + moved);
   }
   u.at(pos.pnl, account, pnl - moved);
   s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
+  return moved;
 }
 
-/** Settle funding and PnL of one account in every market where it has anything. */
-export function settleAccount(s: EngineState, account: number): void {
+/** Settle funding and PnL of one account in every market where it has anything. Returns true when anything changed. */
+export function settleAccount(s: EngineState, account: number): boolean {
+  let changed = false;
   for (const m of s.markets) {
     const pos = m.positions;
     if (pos.base[account] === 0 && pos.pnl[account] === 0) continue;
-    settleFunding(s, m, account);
-    settlePnl(s, m, account);
+    if (settleFunding(s, m, account)) changed = true;
+    if (settlePnl(s, m, account) !== 0) changed = true;
   }
+  return changed;
 }

@@ -29,7 +29,7 @@
 import { curvePriceE6 } from '../vamm/curve.ts';
 import { RATIO_PRECISION } from '../vamm/precision.ts';
 import { backstopClose, CLOSE_SIZE_FOLLOW_UP_MARGIN, closeSize, resolveBankruptcy } from './liquidation.ts';
-import { growOrder, order, sortDistressed } from './margin/fair-order.ts';
+import { addDistressed, growOrder, order, sortDistressed } from './margin/fair-order.ts';
 import {
   belowLiquidationTarget,
   belowMaintenance,
@@ -90,7 +90,13 @@ function updateRatios(s: EngineState, m: Market): void {
   });
 }
 
-function collectCandidates(s: EngineState, firstPass: boolean): number[] {
+/**
+ * The candidates of one pass, each once, into s.scratchCandidates (from 0);
+ * returns their number. Scanned ids are deduplicated in place (an id is
+ * written back no later than where it was read), then the complex, watched
+ * and recheck accounts are appended: no array is allocated per pass.
+ */
+function collectCandidates(s: EngineState, firstPass: boolean): number {
   const n = s.accounts.count;
   if (s.scratchSeen.length < n) s.scratchSeen = new Float64Array(s.accounts.capacity);
   const seen = s.scratchSeen;
@@ -113,48 +119,62 @@ function collectCandidates(s: EngineState, firstPass: boolean): number[] {
     // threshold refreshed since then was also checked against those values (refreshAccount), and
     // one found crossed is in recheckAccounts.
     if (!moved) continue;
-    if (buf.length < len + n) {
-      const bigger = new Int32Array(Math.max(len + n, buf.length * 2));
-      bigger.set(buf.subarray(0, len));
-      buf = bigger;
-    }
+    if (buf.length < len + n) buf = grownIds(buf, len, len + n);
     len = scanMarket(m, n, buf, len);
     u.at(m.f, MF.markAtTick, m.markPrice);
     u.at(m.f, MF.maintenanceAtTick, m.maintenanceRatioE6);
     u.at(m.f, MF.fundingLongAtTick, m.cumFundingLong);
     u.at(m.f, MF.fundingShortAtTick, m.cumFundingShort);
   }
-  s.scratchCandidates = buf;
-  const out: number[] = [];
-  for (let i = 0; i < len; i++) {
-    const a = buf[i];
-    if (seen[a] === stamp) continue;
-    seen[a] = stamp;
-    out.push(a);
-  }
+  let out = firstSightings(buf, len, seen, stamp);
+  const recheck = s.recheckAccounts;
+  const extra = s.complexAccounts.size + (firstPass ? s.watchedAccounts.size : 0) + recheck.size;
+  if (buf.length < out + extra) buf = grownIds(buf, out, out + extra);
   for (const a of s.complexAccounts) {
     if (seen[a] === stamp || !exposedToMoved(s, a, movedMarkets)) continue;
     seen[a] = stamp;
-    out.push(a);
+    buf[out++] = a;
   }
   if (firstPass) {
     for (const a of s.watchedAccounts) {
       if (seen[a] === stamp) continue;
       seen[a] = stamp;
-      out.push(a);
+      buf[out++] = a;
     }
   }
   // Thresholds refreshed (by the previous tick's commands, or by this tick's earlier passes) onto
   // the far side of the mark, and complex accounts just refreshed: checked exactly now.
-  const recheck = s.recheckAccounts;
   for (let i = 0; i < recheck.size; i++) {
     const a = recheck.at(i);
     if (seen[a] === stamp) continue;
     seen[a] = stamp;
-    out.push(a);
+    buf[out++] = a;
   }
   s.recheckAccounts.clear();
+  s.scratchCandidates = buf;
   return out;
+}
+
+/**
+ * Keep the first sighting of each of ids[0 … len) (marking it seen), moved to
+ * the front in order; returns how many are kept.
+ */
+function firstSightings(ids: Int32Array, len: number, seen: Float64Array, stamp: number): number {
+  let out = 0;
+  for (let i = 0; i < len; i++) {
+    const a = ids[i];
+    if (seen[a] === stamp) continue;
+    seen[a] = stamp;
+    ids[out++] = a;
+  }
+  return out;
+}
+
+/** `ids` grown to hold at least `need` ids, its first `keep` kept. */
+function grownIds(ids: Int32Array, keep: number, need: number): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(Math.max(need, ids.length * 2));
+  bigger.set(ids.subarray(0, keep));
+  return bigger;
 }
 
 /**
@@ -167,8 +187,12 @@ function refreshTouched(s: EngineState, from: number): void {
   const t = s.touched;
   const n = s.touchedCount;
   if (n === from) return;
-  if (n - from === 1) {
-    refreshAccount(s, t[from]);
+  // One account touched once or many times (a liquidation touches its account at every step).
+  const first = t[from];
+  let i = from + 1;
+  while (i < n && t[i] === first) i++;
+  if (i === n) {
+    refreshAccount(s, first);
   } else {
     if (s.scratchSeen.length < s.accounts.count) s.scratchSeen = new Float64Array(s.accounts.capacity);
     const seen = s.scratchSeen;
@@ -268,35 +292,56 @@ export function tick(s: EngineState, ts: number): null {
   // at the current mark goes to recheckAccounts).
   refreshTouched(s, 0);
   for (let pass = 0; pass < MAX_LIQUIDATION_PASSES; pass++) {
-    const candidates = collectCandidates(s, pass === 0);
+    const candidateCount = collectCandidates(s, pass === 0);
     syncSlack(s);
-    let count = 0;
-    if (order.accounts.length < candidates.length) growOrder(candidates.length);
-    for (let i = 0; i < candidates.length; i++) {
-      const a = candidates[i];
-      // Marks have not moved far enough since its last check to bring it near its warning line:
-      // the check would change nothing (margin/slack.ts).
-      if (provablySafe(s, a)) continue;
-      const ratio = worstRatio(s, a);
-      if (ratio === Number.POSITIVE_INFINITY) {
-        settleWatch(s, a, lastCross);
-        if (s.complexAccounts.has(a)) recordSlack(s, a, lastCross);
-        continue;
-      }
-      order.accounts[count] = a;
-      order.ratios[count] = ratio;
-      count++;
-    }
+    const count = checkCandidates(s, candidateCount);
     if (count === 0) break;
-    const sorted = sortDistressed(count);
-    for (let i = 0; i < count; i++) {
-      const a = order.accounts[sorted[i]];
-      // Fresh health: a backstop earlier in this pass may have moved this account either way.
-      if (worstRatio(s, a) === Number.POSITIVE_INFINITY) settleWatch(s, a, lastCross);
-      else liquidateAccount(s, a, belowMaintenance(lastCross) ? lastCross : null, ts);
-    }
+    liquidateInOrder(s, sortDistressed(count), count, ts);
   }
   return null;
+}
+
+/*
+ * One loop per function below (and in collectCandidates): a crash runs each
+ * once, on code not yet optimised, and a loop optimised on the stack inside
+ * a function whose later loops have not run yet is deoptimised on reaching
+ * them.
+ */
+
+/**
+ * Check the pass's candidates (s.scratchCandidates) exactly: healthy ones
+ * settle their watch, distressed ones go to the fair order with their ratio.
+ * Returns how many are distressed.
+ */
+function checkCandidates(s: EngineState, candidateCount: number): number {
+  const candidates = s.scratchCandidates;
+  let count = 0;
+  if (order.accounts.length < candidateCount) growOrder(candidateCount);
+  for (let i = 0; i < candidateCount; i++) {
+    const a = candidates[i];
+    // Marks have not moved far enough since its last check to bring it near its warning line:
+    // the check would change nothing (margin/slack.ts).
+    if (provablySafe(s, a)) continue;
+    const ratio = worstRatio(s, a);
+    if (ratio === Number.POSITIVE_INFINITY) {
+      settleWatch(s, a, lastCross);
+      if (s.complexAccounts.has(a)) recordSlack(s, a, lastCross);
+      continue;
+    }
+    addDistressed(count, a, ratio);
+    count++;
+  }
+  return count;
+}
+
+/** Handle the distressed accounts in their fair order (`sorted`: indices into order.accounts). */
+function liquidateInOrder(s: EngineState, sorted: Int32Array, count: number, ts: number): void {
+  for (let i = 0; i < count; i++) {
+    const a = order.accounts[sorted[i]];
+    // Fresh health: a backstop earlier in this pass may have moved this account either way.
+    if (worstRatio(s, a) === Number.POSITIVE_INFINITY) settleWatch(s, a, lastCross);
+    else liquidateAccount(s, a, belowMaintenance(lastCross) ? lastCross : null, ts);
+  }
 }
 
 /** A healthy candidate: end its liquidation, send or clear its warning. */
@@ -432,8 +477,8 @@ function minWindow(s: EngineState, a: number): number {
 
 /**
  * Backstop of the cross pool. Returns its health afterwards when that is
- * known exactly without recomputing (a cross-margin account still holding a
- * cross position: bankruptcy had nothing to do), else null.
+ * known exactly without recomputing (a cross-margin account whose
+ * bankruptcy check changed nothing after the last step), else null.
  */
 function backstopCross(s: EngineState, a: number, ts: number, start: Health): Health | null {
   if (s.accounts.portfolio[a] === 1) {
@@ -468,11 +513,10 @@ function backstopCross(s: EngineState, a: number, ts: number, start: Health): He
     if (closed === 0) break;
     h = crossHealthInto(s, a, stepHealth);
   }
-  // Flat (now or already) with debts it cannot pay: bankruptcy.
-  resolveBankruptcy(s, a, null, last, lastWasLong);
-  if (s.accounts.portfolio[a] === 1) return null;
-  for (const m of s.markets) if (m.positions.isolated[a] !== 1 && m.positions.base[a] !== 0) return h;
-  return null;
+  // Flat (now or already) with debts it cannot pay: bankruptcy. When it changes nothing (the
+  // common case), the health of the last step is still the pool's health.
+  if (resolveBankruptcy(s, a, null, last, lastWasLong)) return null;
+  return s.accounts.portfolio[a] === 1 ? null : h;
 }
 
 function backstopIsolated(s: EngineState, m: Market, a: number, ts: number, start: Health): void {

@@ -49,7 +49,7 @@ export interface GatewayOptions {
   tickIntervalMs?: number;
   /**
    * Least time between the starts of two loop turns, µs (driver.ts, pacing); 0 turns at every
-   * setImmediate. Default 250.
+   * setImmediate. Default 0 (turn-pacer.ts says why).
    */
   minTurnGapUs?: number;
   /** Wait after a rejected funding tick before trying again. Default 1,000 ms. */

@@ -161,14 +161,16 @@ describe('LoopDriver pacing', () => {
 describe('loop.minTurnGapUs in the server config', () => {
   const base = () => JSON.parse(readFileSync(DEFAULT_CONFIG_PATH, 'utf8')) as { loop: Record<string, unknown> };
 
-  it('defaults to 250 µs when absent, takes 0 (no pacing) and refuses values out of range', () => {
+  it('defaults to DEFAULT_MIN_TURN_GAP_US when absent, takes 0 and 250, and refuses values out of range', () => {
     expect(parseConfig(base()).loop.minTurnGapUs).toBe(DEFAULT_MIN_TURN_GAP_US);
     const absent = base();
     delete absent.loop.minTurnGapUs;
     expect(parseConfig(absent).loop.minTurnGapUs).toBe(DEFAULT_MIN_TURN_GAP_US);
-    const off = base();
-    off.loop.minTurnGapUs = 0;
-    expect(parseConfig(off).loop.minTurnGapUs).toBe(0);
+    for (const ok of [0, 250]) {
+      const c = base();
+      c.loop.minTurnGapUs = ok;
+      expect(parseConfig(c).loop.minTurnGapUs).toBe(ok);
+    }
     for (const bad of [-1, 100_001, 2.5, '250']) {
       const c = base();
       c.loop.minTurnGapUs = bad;

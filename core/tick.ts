@@ -40,7 +40,7 @@ import {
 } from './margin/health.ts';
 import { provablySafe, recordSlack, syncSlack } from './margin/slack.ts';
 import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
-import { nextMarginRatios } from './margin/volatility.ts';
+import { nextMarginRatios, nextMarginRatiosInto } from './margin/volatility.ts';
 import { MARKET_ACTIVE, type Market, MF } from './market.ts';
 import { ammFillsCrossedOrders } from './matching.ts';
 import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
@@ -68,12 +68,11 @@ export function rebuildCaches(s: EngineState): void {
   s.cachesStale = false;
 }
 
+/** updateRatios' scratch: read at once, never kept (not state). */
+const ratiosScratch = { initialE6: 0, maintenanceE6: 0 };
+
 function updateRatios(s: EngineState, m: Market): void {
-  const next = nextMarginRatios(
-    m.params,
-    { initialE6: m.initialRatioE6, maintenanceE6: m.maintenanceRatioE6 },
-    m.varianceRatePerMs,
-  );
+  const next = nextMarginRatiosInto(m.params, m.maintenanceRatioE6, m.varianceRatePerMs, ratiosScratch);
   if (next.initialE6 === m.initialRatioE6 && next.maintenanceE6 === m.maintenanceRatioE6) return;
   s.undo.at(m.f, MF.initialRatioE6, next.initialE6);
   s.undo.at(m.f, MF.maintenanceRatioE6, next.maintenanceE6);

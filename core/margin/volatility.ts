@@ -63,13 +63,24 @@ export interface MarginRatios {
  * toward max(static, VaR × MM/IM), up by at most the rise per tick, down at once.
  */
 export function nextMarginRatios(p: MarketParams, current: MarginRatios, varianceRatePerMs: number): MarginRatios {
+  return nextMarginRatiosInto(p, current.maintenanceE6, varianceRatePerMs, { initialE6: 0, maintenanceE6: 0 });
+}
+
+/** nextMarginRatios written into `out` (the tick's scratch, every market every tick): same arithmetic. */
+export function nextMarginRatiosInto(
+  p: MarketParams,
+  currentMaintenanceE6: number,
+  varianceRatePerMs: number,
+  out: MarginRatios,
+): MarginRatios {
   const v = varRatioE6(p, varianceRatePerMs);
   const initialE6 = Math.min(RATIO_PRECISION, Math.max(p.initialMarginE6, stepUp(v, p.marginStepE6)));
   const target = Math.min(
     initialE6,
     Math.max(p.maintenanceMarginE6, stepUp((v * p.maintenanceMarginE6) / p.initialMarginE6, p.marginStepE6)),
   );
-  const maintenanceE6 =
-    target > current.maintenanceE6 ? Math.min(target, current.maintenanceE6 + p.maintenanceRiseE6PerTick) : target;
-  return { initialE6, maintenanceE6 };
+  out.initialE6 = initialE6;
+  out.maintenanceE6 =
+    target > currentMaintenanceE6 ? Math.min(target, currentMaintenanceE6 + p.maintenanceRiseE6PerTick) : target;
+  return out;
 }

@@ -37,6 +37,7 @@ import {
   crossHealthInto,
   type Health,
   isolatedHealth,
+  newHealth,
 } from './margin/health.ts';
 import { provablySafe, recordSlack, syncSlack } from './margin/slack.ts';
 import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
@@ -222,18 +223,6 @@ function exposedToMoved(s: EngineState, a: number, moved: boolean[]): boolean {
 
 function ratioOf(h: Health): number {
   return h.maintenanceRequirement > 0 ? h.equityMaintenance / h.maintenanceRequirement : h.equityMaintenance;
-}
-
-function newHealth(): Health {
-  return {
-    equityInitial: 0.5,
-    equityMaintenance: 0.5,
-    equityLossesOnly: 0.5,
-    initialRequirement: 0.5,
-    maintenanceRequirement: 0.5,
-    bufferRequirement: 0.5,
-    notional: 0.5,
-  };
 }
 
 /**

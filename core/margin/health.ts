@@ -125,15 +125,35 @@ export function crossMarginHealth(s: EngineState, account: number): Health {
 }
 
 function fillCrossMargin(s: EngineState, account: number, h: Health): Health {
-  const usdc = s.accounts.collateral[account];
-  h.equityInitial = usdc;
-  h.equityMaintenance = usdc;
-  h.equityLossesOnly = usdc;
+  return addCrossTerms(s, account, resetHealth(h, s.accounts.collateral[account]));
+}
+
+/** `h` set to a pool of `collateral` with nothing required yet (what every health computation starts from). */
+function resetHealth(h: Health, collateral: number): Health {
+  h.equityInitial = collateral;
+  h.equityMaintenance = collateral;
+  h.equityLossesOnly = collateral;
   h.initialRequirement = 0;
   h.maintenanceRequirement = 0;
   h.bufferRequirement = 0;
   h.notional = 0;
-  return addCrossTerms(s, account, h);
+  return h;
+}
+
+/**
+ * A Health to fill in place (scratch). Its fields start as doubles so the
+ * object's shape keeps double fields whatever is written later.
+ */
+export function newHealth(): Health {
+  return {
+    equityInitial: 0.5,
+    equityMaintenance: 0.5,
+    equityLossesOnly: 0.5,
+    initialRequirement: 0.5,
+    maintenanceRequirement: 0.5,
+    bufferRequirement: 0.5,
+    notional: 0.5,
+  };
 }
 
 /** Collateral assets and cross positions added to `h`, which holds the account's USDC. */
@@ -185,15 +205,7 @@ export function healthFor(s: EngineState, m: Market, account: number): Health {
 }
 
 /** Scratch for the yes/no checks below: filled and read within one call, never kept (not state). */
-const checkScratch: Health = {
-  equityInitial: 0.5,
-  equityMaintenance: 0.5,
-  equityLossesOnly: 0.5,
-  initialRequirement: 0.5,
-  maintenanceRequirement: 0.5,
-  bufferRequirement: 0.5,
-  notional: 0.5,
-};
+const checkScratch: Health = newHealth();
 
 /**
  * meetsInitial(healthFor(s, m, account)) without allocating a Health: the
@@ -211,15 +223,7 @@ export function belowMaintenanceFor(s: EngineState, m: Market, account: number):
 /** healthFor written into `out`: same arithmetic, same order. */
 function healthForInto(s: EngineState, m: Market, account: number, out: Health): Health {
   if (m.positions.isolated[account] !== 1) return crossHealthInto(s, account, out);
-  const c = m.positions.isolatedCollateral[account];
-  out.equityInitial = c;
-  out.equityMaintenance = c;
-  out.equityLossesOnly = c;
-  out.initialRequirement = 0;
-  out.maintenanceRequirement = 0;
-  out.bufferRequirement = 0;
-  out.notional = 0;
-  addPosition(out, m, account);
+  addPosition(resetHealth(out, m.positions.isolatedCollateral[account]), m, account);
   return out;
 }
 

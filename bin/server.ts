@@ -204,6 +204,7 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
       now: clock,
       setTimeout: (f, ms) => setTimeout(f, ms),
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      elapsed: () => performance.now(),
     },
     options: {
       threads: pc.threads,

@@ -80,6 +80,21 @@ describe('worker results', () => {
     expect(p.metrics()).toMatchObject({ recomputes: 1, recomputesOk: 1, overloads: 0, inFlight: 0 });
   });
 
+  it('time jobs on the clock\'s elapsed() when it has one (a small recompute is well under a ms)', async () => {
+    const clock = new ManualClock();
+    // now() stands still (a wall clock in whole ms within one ms); elapsed() moves 0.25 ms a read.
+    let t = 0;
+    const p = pool({ clock: Object.assign(clock, { elapsed: () => (t += 0.25) }) });
+    const out = await p.recomputeAll(snapshot(4, 3), SET);
+    if (!out.ok) throw new Error(`${out.code}: ${out.message}`);
+    expect(p.metrics().lastRecomputeMs).toBe(0.25);
+    // Without elapsed(), durations come from now(): 0 here, where now() stands still.
+    const q = pool();
+    const again = await q.recomputeAll(snapshot(4, 3), SET);
+    if (!again.ok) throw new Error(`${again.code}: ${again.message}`);
+    expect(q.metrics().lastRecomputeMs).toBe(0);
+  });
+
   it('rebuild the same scenario set as the in-process builder, bit for bit', async () => {
     const p = pool();
     const history = syntheticHistory(MARKETS, 1_100, 78);

@@ -80,7 +80,7 @@ describe('worker results', () => {
     expect(p.metrics()).toMatchObject({ recomputes: 1, recomputesOk: 1, overloads: 0, inFlight: 0 });
   });
 
-  it('time jobs on the clock\'s elapsed() when it has one (a small recompute is well under a ms)', async () => {
+  it("time jobs on the clock's elapsed() when it has one (a small recompute is well under a ms)", async () => {
     const clock = new ManualClock();
     // now() stands still (a wall clock in whole ms within one ms); elapsed() moves 0.25 ms a read.
     let t = 0;

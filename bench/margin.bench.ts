@@ -28,7 +28,12 @@ function build(accounts: number, riskyShare: number): { e: Engine; ts: number } 
     initialPrice: PRICE,
     // Deep curve, wide band and fill fraction: the bench measures the margin engine, not slippage guards.
     baseReserve: 4_000_000_000_000_000,
-    params: { liquidatorWindowTicks: 0, maxFillFractionE6: 500_000, priceBandE6: 1_000_000, oracleMaxJumpE6: 10_000_000 },
+    params: {
+      liquidatorWindowTicks: 0,
+      maxFillFractionE6: 500_000,
+      priceBandE6: 1_000_000,
+      oracleMaxJumpE6: 10_000_000,
+    },
   });
   must({ type: 'insuranceDeposit', amount: 1_000_000_000_000 });
   must({ type: 'oracle', market: 0, source: 0, price: PRICE, confidence: 1_000_000, publishTs: ts });
@@ -39,7 +44,13 @@ function build(accounts: number, riskyShare: number): { e: Engine; ts: number } 
     // 0.01 BTC ≈ 600 USD notional each. Risky accounts: 5× long; the rest 2×, long and short alternately.
     const isRisky = a < risky;
     must({ type: 'deposit', account: a, amount: isRisky ? 122_000_000 : 300_000_000 });
-    must({ type: 'marketOrder', account: a, market: 0, side: isRisky || a % 2 === 0 ? 'buy' : 'sell', size: 10_000_000 });
+    must({
+      type: 'marketOrder',
+      account: a,
+      market: 0,
+      side: isRisky || a % 2 === 0 ? 'buy' : 'sell',
+      size: 10_000_000,
+    });
   }
   ts += 1;
   must({ type: 'oracle', market: 0, source: 0, price: PRICE, confidence: 1_000_000, publishTs: ts });
@@ -72,7 +83,9 @@ function mtm(report: Report): void {
     events += r.events.length;
   }
   times.sort();
-  note(`margin.mtm_1m: p50 ${round(percentile(times, 50))} ms, p99 ${round(percentile(times, 99))} ms, ${events} events`);
+  note(
+    `margin.mtm_1m: p50 ${round(percentile(times, 50))} ms, p99 ${round(percentile(times, 99))} ms, ${events} events`,
+  );
   report({
     bench: 'margin.mtm_1m',
     value: round(percentile(times, 50)),

@@ -2,17 +2,12 @@
  * The market's current long and short spreads (vamm/spread.ts) from its
  * AMM inventory, realised volatility and oracle confidence.
  */
-import { computeSpreads, type Spreads, spreadsInto } from '../vamm/spread.ts';
+import { type Spreads, spreadsInto } from '../vamm/spread.ts';
 import type { Market } from './market.ts';
 import { confidenceE6, volatilityE6 } from './oracle.ts';
 
 export function spreadsOf(m: Market): Spreads {
-  return computeSpreads(m.params, {
-    ammNetBase: m.ammNetBase,
-    baseReserve: m.baseReserve,
-    volatilityE6: volatilityE6(m, m.params.fundingIntervalMs),
-    oracleConfidenceE6: confidenceE6(m),
-  });
+  return spreadsOfInto(m, { longSpreadE6: 0, shortSpreadE6: 0 });
 }
 
 /** spreadsOf written into `out` (the matching walk's scratch): the same values, no allocation. */

@@ -26,12 +26,10 @@
  * (portfolioFallback), and one found below maintenance (or near it) on a
  * stored charge has its exact charge computed before anything is decided.
  */
-import { curvePriceE6 } from '../vamm/curve.ts';
 import { RATIO_PRECISION } from '../vamm/precision.ts';
-import { backstopClose, CLOSE_SIZE_FOLLOW_UP_MARGIN, closeSize, resolveBankruptcy } from './liquidation.ts';
+import { backstopCross, backstopIsolated } from './margin/backstop.ts';
 import { addDistressed, growOrder, order, sortDistressed } from './margin/fair-order.ts';
 import {
-  belowLiquidationTarget,
   belowMaintenance,
   crossHealth,
   crossHealthInto,
@@ -44,18 +42,13 @@ import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
 import { nextMarginRatios, nextMarginRatiosInto } from './margin/volatility.ts';
 import { MARKET_ACTIVE, type Market, MF } from './market.ts';
 import { ammFillsCrossedOrders } from './matching.ts';
-import { checkOracleForMargin, checkOracleForTrade } from './oracle.ts';
+import { checkOracleForTrade } from './oracle.ts';
 import { expireOrders } from './orders.ts';
-import { backstopPortfolio } from './portfolio/backstop.ts';
 import { announceFallbacks } from './portfolio/fallback.ts';
-import { fallbackOf } from './portfolio/requirement.ts';
 import { refreshCharge } from './portfolio/row.ts';
 import { rebuildPortfolio } from './portfolio/state.ts';
 import type { EngineState } from './state.ts';
 import { evaluateTriggers } from './triggers.ts';
-
-/** Most backstop steps one account may take in one tick (bounds the tick's work). */
-const MAX_BACKSTOP_STEPS = 16;
 
 export function rebuildCaches(s: EngineState): void {
   rebuildPortfolio(s);
@@ -226,13 +219,12 @@ function ratioOf(h: Health): number {
 }
 
 /**
- * Scratch healths of the tick (not state): `lastCross` holds the cross
- * health worstRatio() computed last, read before the next call refills it;
- * `stepHealth` the backstop's health after each step. Nothing keeps either
- * past the account it was computed for, so a sweep allocates no Health.
+ * Scratch health of the tick (not state): `lastCross` holds the cross
+ * health worstRatio() computed last, read before the next call refills it.
+ * Nothing keeps it past the account it was computed for, so a sweep
+ * allocates no Health.
  */
 const lastCross: Health = newHealth();
-const stepHealth: Health = newHealth();
 
 /**
  * The lowest equity / maintenance among the account's units below
@@ -461,60 +453,4 @@ function minWindow(s: EngineState, a: number): number {
   let w = Number.POSITIVE_INFINITY;
   for (const m of s.markets) if (m.positions.base[a] !== 0) w = Math.min(w, m.params.liquidatorWindowTicks);
   return Number.isFinite(w) ? w : 0;
-}
-
-/**
- * Backstop of the cross pool. Returns its health afterwards when that is
- * known exactly without recomputing (a cross-margin account whose
- * bankruptcy check changed nothing after the last step), else null.
- */
-function backstopCross(s: EngineState, a: number, ts: number, start: Health): Health | null {
-  if (s.accounts.portfolio[a] === 1) {
-    if (fallbackOf(s, a) === null) {
-      // Portfolio margin: every leg by the same fraction, so the hedge is kept (portfolio/backstop.ts).
-      const r = backstopPortfolio(s, a, ts, start, MAX_BACKSTOP_STEPS);
-      resolveBankruptcy(s, a, null, r.last, r.lastWasLong);
-      return null;
-    }
-  }
-  let h = start;
-  let last: Market | null = null;
-  let lastWasLong = false;
-  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowLiquidationTarget(h); step++) {
-    // Largest maintenance requirement first: it frees the most margin per unit closed.
-    let pick: Market | null = null;
-    let pickReq = -1;
-    for (const m of s.markets) {
-      const b = m.positions.base[a];
-      if (b === 0 || m.positions.isolated[a] === 1 || checkOracleForMargin(m, ts) !== null) continue;
-      const req = Math.abs(b) * m.markPrice * m.maintenanceRatioE6;
-      if (req > pickReq) {
-        pick = m;
-        pickReq = req;
-      }
-    }
-    if (pick === null) break;
-    lastWasLong = pick.positions.base[a] > 0;
-    const margin = step === 0 ? 1 : CLOSE_SIZE_FOLLOW_UP_MARGIN;
-    const closed = backstopClose(s, pick, a, closeSize(pick, a, h, curvePriceE6(pick), margin), ts);
-    last = pick;
-    if (closed === 0) break;
-    h = crossHealthInto(s, a, stepHealth);
-  }
-  // Flat (now or already) with debts it cannot pay: bankruptcy. When it changes nothing (the
-  // common case), the health of the last step is still the pool's health.
-  if (resolveBankruptcy(s, a, null, last, lastWasLong)) return null;
-  return s.accounts.portfolio[a] === 1 ? null : h;
-}
-
-function backstopIsolated(s: EngineState, m: Market, a: number, ts: number, start: Health): void {
-  if (checkOracleForMargin(m, ts) !== null) return;
-  const wasLong = m.positions.base[a] === 0 ? m.openInterestShort >= m.openInterestLong : m.positions.base[a] > 0;
-  let h = start;
-  for (let step = 0; step < MAX_BACKSTOP_STEPS && belowLiquidationTarget(h); step++) {
-    const margin = step === 0 ? 1 : CLOSE_SIZE_FOLLOW_UP_MARGIN;
-    if (backstopClose(s, m, a, closeSize(m, a, h, curvePriceE6(m), margin), ts) === 0) break;
-    h = isolatedHealth(m, a);
-  }
-  resolveBankruptcy(s, a, m, m, wasLong);
 }

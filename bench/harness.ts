@@ -3,6 +3,7 @@
  * `{"bench":"engine.market_orders","value":1234567,"unit":"ops/s"}`, with
  * any peer measured in the same run beside it; human summaries go to stderr.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 export interface Figure {
   bench: string;
   value: number;
@@ -52,4 +53,58 @@ export function note(text: string): void {
 export function round(n: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
+}
+
+/**
+ * A full garbage collection now (through the inspector, so no --expose-gc): a bench calls it
+ * between its setup and a window whose pauses it measures, so that the setup's garbage (millions
+ * of command objects) is not collected inside the window.
+ */
+export async function fullGc(): Promise<void> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.collectGarbage');
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** Garbage-collection pauses on this thread while watching: start and end times (performance.now, ms). */
+export class GcWatch {
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.starts.push(e.startTime);
+      this.ends.push(e.startTime + e.duration);
+    }
+  });
+
+  constructor() {
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  stop(): void {
+    this.observer.disconnect();
+  }
+
+  /** The longest single pause, ms. */
+  maxPauseMs(): number {
+    let m = 0;
+    for (let i = 0; i < this.starts.length; i++) m = Math.max(m, this.ends[i] - this.starts[i]);
+    return m;
+  }
+
+  /** Time inside [from, to] (performance.now, ms) that pauses took. */
+  pausedWithin(from: number, to: number): number {
+    let t = 0;
+    for (let i = 0; i < this.starts.length; i++) {
+      const a = Math.max(from, this.starts[i]);
+      const b = Math.min(to, this.ends[i]);
+      if (b > a) t += b - a;
+    }
+    return t;
+  }
 }

@@ -41,7 +41,11 @@
  *                         process CPU, GC pauses by kind, heap spaces), which
  *                         is what to read on a shared machine: there, most
  *                         of the tail is the processes waiting for a core
- *                         (involuntary_switches). CLEARLOOP_BENCH_WINDOWS=1
+ *                         (involuntary_switches). floor_*: the same
+ *                         generator, just before, against a bare uWS app
+ *                         that answers every frame at once (no engine, no
+ *                         journal): what the generator and the machine alone
+ *                         put into the tail. CLEARLOOP_BENCH_WINDOWS=1
  *                         prints p50/p99/max per 250 ms of the run.
  *   gateway.fanout        trade messages per second delivered to 1,000
  *                         subscribed connections
@@ -64,6 +68,7 @@ import { createServer } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
+import { pack, unpack } from 'msgpackr';
 import type { Command } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
 import { DEFAULT_LOOP_OPTIONS, Loop } from '../core/loop.ts';
@@ -358,9 +363,50 @@ interface LatencyResult {
   windows: { atMs: number; p50: number; p99: number; max: number; lateMax: number }[];
 }
 
+/**
+ * The machine's floor for the latency figure: a bare uWS WebSocket app in this process that answers
+ * every frame at once (MessagePack `{ id, ok: true, result: { seq } }`, `logon` included), with no
+ * engine, journal or turn. The same open-loop generator against it shows what the load generator and
+ * this machine's scheduling alone put into the tail.
+ */
+async function startFloorWs(): Promise<{ port: number; close(): void }> {
+  const uws = loadNativeUws();
+  const app = uws.App();
+  let seq = 0;
+  app.ws('/*', {
+    maxPayloadLength: 64 * 1024,
+    message: (ws, message) => {
+      const req = unpack(Buffer.from(message)) as { id?: unknown };
+      ws.send(pack({ id: req.id, ok: true, result: { seq: ++seq } }), true);
+    },
+  });
+  const listen = await new Promise<unknown>((r) => app.listen('127.0.0.1', 0, (ls) => r(ls)));
+  if (listen === false) throw new Error('floor server: listen failed');
+  return {
+    port: uws.us_socket_local_port(listen as never),
+    close: () => uws.us_listen_socket_close(listen as never),
+  };
+}
+
 async function ackLatency(s: Setup, report: Report, options: BenchOptions): Promise<void> {
   const url = `ws://127.0.0.1:${s.gw.port}`;
   const watch = new LoopWatch(s.turnHook);
+  const floorServer = await startFloorWs();
+  let floor: LatencyResult;
+  try {
+    floor = await runLoad<LatencyResult>({
+      kind: 'wsLatency',
+      url: `ws://127.0.0.1:${floorServer.port}`,
+      keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
+      auth: 'session',
+      replies: 'full',
+      ratePerSec: LATENCY_RATE,
+      durationSec: DURATION_SEC,
+      warmupSec: LATENCY_WARMUP_SEC,
+    });
+  } finally {
+    floorServer.close();
+  }
   const r = await runLoad<LatencyResult>(
     {
       kind: 'wsLatency',
@@ -389,6 +435,11 @@ async function ackLatency(s: Setup, report: Report, options: BenchOptions): Prom
       `${round(r.sendLateP99, 1)} µs at p99, ${round(r.sendLateMax, 1)} µs at most; net of that: p50 ${round(r.netP50, 1)} µs, ` +
       `p99 ${round(r.netP99, 1)} µs, p99.9 ${round(r.netP999, 1)} µs; load average ${load}`,
   );
+  note(
+    `gateway.ack floor (the same generator against a bare uWS app answering at once): p50 ${round(floor.p50, 1)} µs, ` +
+      `p99 ${round(floor.p99, 1)} µs, p99.9 ${round(floor.p999, 1)} µs, max ${round(floor.max, 1)} µs; ` +
+      `generator late p99 ${round(floor.sendLateP99, 1)} µs`,
+  );
   note(`gateway.ack loop side: ${JSON.stringify(loop)}`);
   note(`gateway.ack load generator: ${JSON.stringify(r.generator)}`);
   if (process.env.CLEARLOOP_BENCH_WINDOWS) for (const w of r.windows) note(`  window ${JSON.stringify(w)}`);
@@ -403,6 +454,10 @@ async function ackLatency(s: Setup, report: Report, options: BenchOptions): Prom
     acked: r.acked,
     rejected: r.rejected,
     max_us: round(r.max, 1),
+    floor_p50_us: round(floor.p50, 1),
+    floor_p99_us: round(floor.p99, 1),
+    floor_p999_us: round(floor.p999, 1),
+    floor_max_us: round(floor.max, 1),
     generator_late_p50_us: round(r.sendLateP50, 1),
     generator_late_p99_us: round(r.sendLateP99, 1),
     net_of_generator_p50_us: round(r.netP50, 1),

@@ -34,8 +34,8 @@ export function updateMarket(s: EngineState, m: Market, cmd: UpdateMarket): Reje
   s.undo.set(m, 'params', params);
   // Static floors apply at once; volatility targets follow on the next tick.
   const u = s.undo;
-  if (m.initialRatioE6 < params.initialMarginE6) u.at(m.f, MF.initialRatioE6, params.initialMarginE6);
-  if (m.maintenanceRatioE6 < params.maintenanceMarginE6) u.at(m.f, MF.maintenanceRatioE6, params.maintenanceMarginE6);
+  if (m.initialRatioE6 < params.initialMarginE6) u.atField(m, MF.initialRatioE6, params.initialMarginE6);
+  if (m.maintenanceRatioE6 < params.maintenanceMarginE6) u.atField(m, MF.maintenanceRatioE6, params.maintenanceMarginE6);
   s.marketsDirty[m.id] = true;
   s.events.push({ type: 'marketUpdated', market: m.id, params });
   return null;
@@ -44,7 +44,7 @@ export function updateMarket(s: EngineState, m: Market, cmd: UpdateMarket): Reje
 export function setPaused(s: EngineState, m: Market, pause: boolean): Rejection | null {
   if (pause && m.status === MARKET_PAUSED) return reject('MARKET_PAUSED', `market ${m.id}`);
   if (!pause && m.status === MARKET_ACTIVE) return reject('MARKET_ACTIVE', `market ${m.id}`);
-  s.undo.at(m.f, MF.status, pause ? MARKET_PAUSED : MARKET_ACTIVE);
+  s.undo.atField(m, MF.status, pause ? MARKET_PAUSED : MARKET_ACTIVE);
   s.events.push({ type: pause ? 'marketPaused' : 'marketResumed', market: m.id });
   return null;
 }

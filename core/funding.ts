@@ -34,8 +34,8 @@ export function fundingTick(s: EngineState, m: Market, ts: number): Rejection | 
   // Bring both TWAP integrals up to now.
   refreshMark(s, m, ts);
   if (ts > m.oracleTwapTs) {
-    u.at(m.f, MF.oracleTwapCum, m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
-    u.at(m.f, MF.oracleTwapTs, ts);
+    u.atField(m, MF.oracleTwapCum, m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
+    u.atField(m, MF.oracleTwapTs, ts);
   }
   const markTwap = (m.markTwapCum - m.markCumAtFunding) / elapsed;
   const oracleTwap = (m.oracleTwapCum - m.oracleCumAtFunding) / elapsed;
@@ -58,8 +58,8 @@ export function fundingTick(s: EngineState, m: Market, ts: number): Rejection | 
       const need = Math.ceil((abs * (receiversOi - payersOi)) / BASE_PRECISION);
       const paid = Math.min(need, m.feePool);
       if (paid > 0) {
-        u.at(m.f, MF.feePool, m.feePool - paid);
-        u.at(m.f, MF.pnlPool, m.pnlPool + paid);
+        u.atField(m, MF.feePool, m.feePool - paid);
+        u.atField(m, MF.pnlPool, m.pnlPool + paid);
       }
       feePoolPaid = paid;
       if (paid < need) {
@@ -71,12 +71,12 @@ export function fundingTick(s: EngineState, m: Market, ts: number): Rejection | 
       }
     }
   }
-  u.at(m.f, MF.cumFundingLong, m.cumFundingLong + longDelta);
-  u.at(m.f, MF.cumFundingShort, m.cumFundingShort + shortDelta);
-  u.at(m.f, MF.lastFundingRateE6, rateE6);
-  u.at(m.f, MF.fundingTs, ts);
-  u.at(m.f, MF.markCumAtFunding, m.markTwapCum);
-  u.at(m.f, MF.oracleCumAtFunding, m.oracleTwapCum);
+  u.atField(m, MF.cumFundingLong, m.cumFundingLong + longDelta);
+  u.atField(m, MF.cumFundingShort, m.cumFundingShort + shortDelta);
+  u.atField(m, MF.lastFundingRateE6, rateE6);
+  u.atField(m, MF.fundingTs, ts);
+  u.atField(m, MF.markCumAtFunding, m.markTwapCum);
+  u.atField(m, MF.oracleCumAtFunding, m.oracleTwapCum);
   s.events.push({
     type: 'funding',
     market: m.id,
@@ -99,13 +99,13 @@ function installCurve(s: EngineState, m: Market, change: CurveChange): void {
   let cost = change.cost;
   if (cost < 0) cost = -Math.min(-cost, m.pnlPool); // collect only what the PnL pool holds
   if (cost !== 0) {
-    u.at(m.f, MF.feePool, m.feePool - cost);
-    u.at(m.f, MF.pnlPool, m.pnlPool + cost);
+    u.atField(m, MF.feePool, m.feePool - cost);
+    u.atField(m, MF.pnlPool, m.pnlPool + cost);
   }
-  u.at(m.f, MF.baseReserve, change.curve.baseReserve);
-  u.at(m.f, MF.quoteReserve, change.curve.quoteReserve);
-  u.at(m.f, MF.k, change.curve.k);
-  u.at(m.f, MF.pegE6, change.curve.pegE6);
+  u.atField(m, MF.baseReserve, change.curve.baseReserve);
+  u.atField(m, MF.quoteReserve, change.curve.quoteReserve);
+  u.atField(m, MF.k, change.curve.k);
+  u.atField(m, MF.pegE6, change.curve.pegE6);
 }
 
 function adjustCurve(s: EngineState, m: Market, ts: number): void {

@@ -131,9 +131,9 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   if (!swapBaseInto(m, direction, fill, swap)) return 0;
   settleFunding(s, m, account);
   const sign = direction === 'long' ? 1 : -1;
-  u.at(m.f, MF.baseReserve, swap.baseReserve);
-  u.at(m.f, MF.quoteReserve, swap.quoteReserve);
-  u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * fill);
+  u.atField(m, MF.baseReserve, swap.baseReserve);
+  u.atField(m, MF.quoteReserve, swap.quoteReserve);
+  u.atField(m, MF.ammNetBase, m.ammNetBase - sign * fill);
   const realised = fillPosition(s, m, account, sign * fill, direction === 'long' ? -swap.quote : swap.quote);
   const pnl0 = pos.pnl[account];
   const pnl = realised === 0 ? pnl0 : safe(pnl0 + realised, 'unsettled pnl');
@@ -144,7 +144,7 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   const moved = settleAmount(pnl, c, m.pnlPool);
   if (moved !== 0) {
     c += moved;
-    u.at(m.f, MF.pnlPool, m.pnlPool - moved);
+    u.atField(m, MF.pnlPool, m.pnlPool - moved);
   }
   if (pnl - moved !== pnl0) u.at(pos.pnl, account, pnl - moved);
   if (moved !== 0) s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
@@ -395,7 +395,7 @@ function coverDebt(s: EngineState, m: Market, account: number, debt: number, ban
   const insurance = Math.min(debt, s.insuranceFund);
   if (insurance > 0) {
     u.set(s, 'insuranceFund', s.insuranceFund - insurance);
-    u.at(m.f, MF.pnlPool, m.pnlPool + insurance);
+    u.atField(m, MF.pnlPool, m.pnlPool + insurance);
   }
   let rest = debt - insurance;
   let socialised = 0;
@@ -405,15 +405,15 @@ function coverDebt(s: EngineState, m: Market, account: number, debt: number, ban
     const opposite = bankruptWasLong ? m.openInterestShort : m.openInterestLong;
     if (opposite > 0) {
       const perBase = (rest * BASE_PRECISION) / opposite;
-      if (bankruptWasLong) u.at(m.f, MF.cumFundingShort, m.cumFundingShort - perBase);
-      else u.at(m.f, MF.cumFundingLong, m.cumFundingLong + perBase);
+      if (bankruptWasLong) u.atField(m, MF.cumFundingShort, m.cumFundingShort - perBase);
+      else u.atField(m, MF.cumFundingLong, m.cumFundingLong + perBase);
       socialised = rest;
     } else {
       // No trader on the other side: the AMM was the counterparty; its fee pool pays.
       feePoolCovered = Math.min(rest, m.feePool);
       if (feePoolCovered > 0) {
-        u.at(m.f, MF.feePool, m.feePool - feePoolCovered);
-        u.at(m.f, MF.pnlPool, m.pnlPool + feePoolCovered);
+        u.atField(m, MF.feePool, m.feePool - feePoolCovered);
+        u.atField(m, MF.pnlPool, m.pnlPool + feePoolCovered);
       }
       socialised = rest - feePoolCovered;
     }

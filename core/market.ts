@@ -83,7 +83,7 @@ export class PositionColumns {
 
 /**
  * Index of every mutable scalar of a market in its `f` column. Writes go
- * through the undo log as typed-array slot writes (`undo.at(m.f, MF.x, v)`),
+ * through the undo log as typed-array slot writes (`undo.atField(m, MF.x, v)`),
  * which stay monomorphic on the hot path; reads use the named getters.
  * The state hash and snapshots copy `f` whole, so a new field only needs a
  * new index here.
@@ -156,6 +156,8 @@ export interface Market extends Readonly<Record<Exclude<MarketField, 'oracleJump
 export class Market {
   /** Every mutable scalar, indexed by MF. */
   readonly f = new Float64Array(MARKET_FIELD_COUNT);
+  /** Per field, the undo generation that last logged it (UndoLog.atField); not state. */
+  readonly fStamps = new Float64Array(MARKET_FIELD_COUNT);
   sources: OracleSource[];
   readonly positions: PositionColumns;
   /** Resting limit orders (core/book). Installed by the engine, which owns the undo log. */

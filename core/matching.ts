@@ -63,7 +63,7 @@ function chargeFee(s: EngineState, m: Market, account: number, fee: number, must
   const paid = Math.min(fee, col[account]);
   if (paid > 0) {
     s.undo.at(col, account, col[account] - paid);
-    s.undo.at(m.f, MF.feePool, m.feePool + paid);
+    s.undo.atField(m, MF.feePool, m.feePool + paid);
   }
   return null;
 }
@@ -72,7 +72,7 @@ function payRebate(s: EngineState, m: Market, account: number, rebate: number): 
   const paid = Math.min(rebate, m.feePool);
   if (paid <= 0) return 0;
   const col = payingColumn(s, m, account);
-  s.undo.at(m.f, MF.feePool, m.feePool - paid);
+  s.undo.atField(m, MF.feePool, m.feePool - paid);
   s.undo.at(col, account, col[account] + paid);
   return paid;
 }
@@ -199,9 +199,9 @@ function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number, s
   const taker = t.account;
   settleFunding(s, m, taker);
   const sign = long ? 1 : -1;
-  u.at(m.f, MF.baseReserve, newBaseReserve);
-  u.at(m.f, MF.quoteReserve, newQuoteReserve);
-  u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * qty);
+  u.atField(m, MF.baseReserve, newBaseReserve);
+  u.atField(m, MF.quoteReserve, newQuoteReserve);
+  u.atField(m, MF.ammNetBase, m.ammNetBase - sign * qty);
   const realised = applyFill(s, m, taker, sign * qty, -sign * quote);
   settlePnl(s, m, taker);
   const paid = chargeFee(s, m, taker, fee + spreadFee, !t.reducing);
@@ -391,9 +391,9 @@ export function ammFillsCrossedOrders(s: EngineState, m: Market, ts: number): vo
     if (surplus < 0) return; // rounding put the order a hair inside the curve: leave it
     settleFunding(s, m, maker);
     const sign = direction === 'long' ? 1 : -1;
-    u.at(m.f, MF.baseReserve, swap.baseReserve);
-    u.at(m.f, MF.quoteReserve, swap.quoteReserve);
-    u.at(m.f, MF.ammNetBase, m.ammNetBase - sign * qty);
+    u.atField(m, MF.baseReserve, swap.baseReserve);
+    u.atField(m, MF.quoteReserve, swap.quoteReserve);
+    u.atField(m, MF.ammNetBase, m.ammNetBase - sign * qty);
     // The maker trades the curve's quote (virtual, zero-sum with the curve) and pays the
     // difference to its own price as a real fee: it gets exactly its limit price, and the
     // AMM's price improvement is money that moved, not money that appeared.

@@ -57,8 +57,8 @@ export function fillPosition(s: EngineState, m: Market, account: number, deltaBa
   // Open interest moves with the position's sides.
   const longDelta = Math.max(b1, 0) - Math.max(b0, 0);
   const shortDelta = Math.max(-b1, 0) - Math.max(-b0, 0);
-  if (longDelta !== 0) u.at(m.f, MF.openInterestLong, m.openInterestLong + longDelta);
-  if (shortDelta !== 0) u.at(m.f, MF.openInterestShort, m.openInterestShort + shortDelta);
+  if (longDelta !== 0) u.atField(m, MF.openInterestLong, m.openInterestLong + longDelta);
+  if (shortDelta !== 0) u.atField(m, MF.openInterestShort, m.openInterestShort + shortDelta);
   u.at(pos.base, account, safe(b1, 'position size'));
   u.at(pos.quoteEntry, account, b1 === 0 ? 0 : safe(q1, 'position quote entry'));
   if (b1 === 0 && q1 !== 0) realised += q1; // rounding residue of a closed position is realised, never stranded

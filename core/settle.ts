@@ -69,9 +69,9 @@ export function settlePnl(s: EngineState, m: Market, account: number): number {
   const u = s.undo;
   if (pnl < 0) {
     u.at(col, account, col[account] + moved);
-    u.at(m.f, MF.pnlPool, m.pnlPool - moved);
+    u.atField(m, MF.pnlPool, m.pnlPool - moved);
   } else {
-    u.at(m.f, MF.pnlPool, m.pnlPool - moved);
+    u.atField(m, MF.pnlPool, m.pnlPool - moved);
     u.at(col, account, col[account] + moved);
   }
   u.at(pos.pnl, account, pnl - moved);

@@ -16,7 +16,10 @@
  * A generation ends at every commit, rollback and mark(), so a rollback to
  * a mark still finds every slot written after it logged after it. The same
  * holds for the last object field set() logged (the insurance fund, written
- * once per liquidated account). Restore callbacks (onRollback) undo
+ * once per liquidated account). `atField` does the same for a vector whose
+ * owner keeps a stamp per slot (a market's `fStamps`), without searching
+ * the recent small arrays; every log draws its generations from one
+ * counter, so a stamp never matches a generation of another log. Restore callbacks (onRollback) undo
  * structural changes and never read such slots, so they need no value of
  * a slot as of their own entry.
  */
@@ -36,6 +39,15 @@ const SMALL_ARRAY = 64;
 /** Small arrays remembered at once (round robin; one forgotten is only logged again). */
 const SMALL_ARRAYS = 8;
 
+/** The last generation handed out, by any log (so no two logs share one). */
+let generations = 0;
+
+/** An owner of a small vector of fields with a stamp per slot (see `atField`). */
+export interface StampedFields {
+  readonly f: Float64Array;
+  readonly fStamps: Float64Array;
+}
+
 export class UndoLog {
   private targets: Target[] = [];
   /** Field names of object-field entries (typed-array slots keep their index in `index`). */
@@ -45,8 +57,8 @@ export class UndoLog {
   private numbers = new Float64Array(1024);
   private values: unknown[] = [];
   private length = 0;
-  /** Current generation (never repeats). */
-  private generation = 1;
+  /** Current generation (never repeats, across logs too). */
+  private generation = ++generations;
   /** Small arrays seen recently and, per slot, the generation it was last logged in. */
   private smallArrays: (Float64Array | Int32Array | Uint8Array | null)[] = new Array(SMALL_ARRAYS).fill(null);
   private smallStamps: Float64Array[] = [];
@@ -109,6 +121,26 @@ export class UndoLog {
     array[index] = value;
   }
 
+  /** `owner.f[index] = value`, logged once per generation by the owner's stamp for that slot. */
+  atField(owner: StampedFields, index: number, value: number): void {
+    const f = owner.f;
+    const stamps = owner.fStamps;
+    const g = this.generation;
+    if (stamps[index] === g) {
+      f[index] = value;
+      return;
+    }
+    stamps[index] = g;
+    const n = this.length;
+    if (n === this.kinds.length) this.grow();
+    this.length = n + 1;
+    this.targets[n] = f;
+    this.kinds[n] = KIND_SLOT;
+    this.index[n] = index;
+    this.numbers[n] = f[index];
+    f[index] = value;
+  }
+
   /** True when this slot of a small array was already logged in this generation (and marks it logged). */
   private loggedBefore(array: Float64Array | Int32Array | Uint8Array, index: number): boolean {
     const arrays = this.smallArrays;
@@ -136,7 +168,7 @@ export class UndoLog {
   }
 
   mark(): number {
-    this.generation++;
+    this.generation = ++generations;
     return this.length;
   }
 
@@ -152,12 +184,12 @@ export class UndoLog {
       this.values[n] = undefined;
     }
     this.length = to;
-    this.generation++;
+    this.generation = ++generations;
   }
 
   /** Forget the log (the command committed). Targets are long-lived state; leaving them costs nothing. */
   commit(): void {
     this.length = 0;
-    this.generation++;
+    this.generation = ++generations;
   }
 }

@@ -35,7 +35,8 @@ export function updateMarket(s: EngineState, m: Market, cmd: UpdateMarket): Reje
   // Static floors apply at once; volatility targets follow on the next tick.
   const u = s.undo;
   if (m.initialRatioE6 < params.initialMarginE6) u.atField(m, MF.initialRatioE6, params.initialMarginE6);
-  if (m.maintenanceRatioE6 < params.maintenanceMarginE6) u.atField(m, MF.maintenanceRatioE6, params.maintenanceMarginE6);
+  if (m.maintenanceRatioE6 < params.maintenanceMarginE6)
+    u.atField(m, MF.maintenanceRatioE6, params.maintenanceMarginE6);
   s.marketsDirty[m.id] = true;
   s.events.push({ type: 'marketUpdated', market: m.id, params });
   return null;

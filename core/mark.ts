@@ -37,9 +37,9 @@ export function refreshMark(s: EngineState, m: Market, ts: number): void {
   const mark = computeMark(m);
   const u = s.undo;
   if (ts > m.markTwapTs) {
-    u.at(m.f, MF.markTwapCum, m.markTwapCum + m.markTwapLast * (ts - m.markTwapTs));
-    u.at(m.f, MF.markTwapTs, ts);
+    u.atField(m, MF.markTwapCum, m.markTwapCum + m.markTwapLast * (ts - m.markTwapTs));
+    u.atField(m, MF.markTwapTs, ts);
   }
-  if (m.markTwapLast !== mark) u.at(m.f, MF.markTwapLast, mark);
-  if (m.markPrice !== mark) u.at(m.f, MF.markPrice, mark);
+  if (m.markTwapLast !== mark) u.atField(m, MF.markTwapLast, mark);
+  if (m.markPrice !== mark) u.atField(m, MF.markPrice, mark);
 }

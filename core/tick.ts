@@ -39,7 +39,7 @@ import {
 } from './margin/health.ts';
 import { provablySafe, recordSlack, syncSlack } from './margin/slack.ts';
 import { refreshAccount, refreshAll, scanMarket } from './margin/thresholds.ts';
-import { nextMarginRatios, nextMarginRatiosInto } from './margin/volatility.ts';
+import { nextMarginRatiosInto } from './margin/volatility.ts';
 import { MARKET_ACTIVE, type Market, MF } from './market.ts';
 import { ammFillsCrossedOrders } from './matching.ts';
 import { checkOracleForTrade } from './oracle.ts';
@@ -64,22 +64,21 @@ export function rebuildCaches(s: EngineState): void {
 
 /** updateRatios' scratch: read at once, never kept (not state). */
 const ratiosScratch = { initialE6: 0, maintenanceE6: 0 };
+const targetScratch = { initialE6: 0, maintenanceE6: 0 };
 
 function updateRatios(s: EngineState, m: Market): void {
   const next = nextMarginRatiosInto(m.params, m.maintenanceRatioE6, m.varianceRatePerMs, ratiosScratch);
   if (next.initialE6 === m.initialRatioE6 && next.maintenanceE6 === m.maintenanceRatioE6) return;
-  s.undo.at(m.f, MF.initialRatioE6, next.initialE6);
-  s.undo.at(m.f, MF.maintenanceRatioE6, next.maintenanceE6);
+  s.undo.atField(m, MF.initialRatioE6, next.initialE6);
+  s.undo.atField(m, MF.maintenanceRatioE6, next.maintenanceE6);
   s.events.push({
     type: 'marginRatios',
     market: m.id,
     initialE6: next.initialE6,
     maintenanceE6: next.maintenanceE6,
-    maintenanceTargetE6: nextMarginRatios(
-      m.params,
-      { initialE6: 0, maintenanceE6: RATIO_PRECISION },
-      m.varianceRatePerMs,
-    ).maintenanceE6,
+    // nextMarginRatios from a maintenance of 100%: the target, reached at once (it never rises past it).
+    maintenanceTargetE6: nextMarginRatiosInto(m.params, RATIO_PRECISION, m.varianceRatePerMs, targetScratch)
+      .maintenanceE6,
   });
 }
 
@@ -107,17 +106,18 @@ function collectCandidates(s: EngineState, firstPass: boolean): number {
       m.cumFundingLong !== m.fundingLongAtTick ||
       m.cumFundingShort !== m.fundingShortAtTick;
     movedMarkets[m.id] = moved || m.oraclePrice !== m.oracleAtTick;
-    if (m.oraclePrice !== m.oracleAtTick) u.at(m.f, MF.oracleAtTick, m.oraclePrice);
+    if (m.oraclePrice !== m.oracleAtTick) u.atField(m, MF.oracleAtTick, m.oraclePrice);
     // A market whose mark, ratio and funding equal what the last scan used needs no scan: every
     // threshold refreshed since then was also checked against those values (refreshAccount), and
     // one found crossed is in recheckAccounts.
     if (!moved) continue;
     if (buf.length < len + n) buf = grownIds(buf, len, len + n);
-    len = scanMarket(m, n, buf, len);
-    u.at(m.f, MF.markAtTick, m.markPrice);
-    u.at(m.f, MF.maintenanceAtTick, m.maintenanceRatioE6);
-    u.at(m.f, MF.fundingLongAtTick, m.cumFundingLong);
-    u.at(m.f, MF.fundingShortAtTick, m.cumFundingShort);
+    len = scanMarket(s, m, n, buf, len);
+    // Only the values that moved are written (funding moves once per funding interval).
+    if (!sameValue(m.markPrice, m.markAtTick)) u.atField(m, MF.markAtTick, m.markPrice);
+    if (!sameValue(m.maintenanceRatioE6, m.maintenanceAtTick)) u.atField(m, MF.maintenanceAtTick, m.maintenanceRatioE6);
+    if (!sameValue(m.cumFundingLong, m.fundingLongAtTick)) u.atField(m, MF.fundingLongAtTick, m.cumFundingLong);
+    if (!sameValue(m.cumFundingShort, m.fundingShortAtTick)) u.atField(m, MF.fundingShortAtTick, m.cumFundingShort);
   }
   let out = firstSightings(buf, len, seen, stamp);
   const recheck = s.recheckAccounts;
@@ -146,6 +146,14 @@ function collectCandidates(s: EngineState, firstPass: boolean): number {
   s.recheckAccounts.clear();
   s.scratchCandidates = buf;
   return out;
+}
+
+/**
+ * Would writing `next` over `current` leave the same bits? (The state hash
+ * reads them: +0 and −0 differ.) NaN is never the same, so it is written.
+ */
+function sameValue(next: number, current: number): boolean {
+  return next === current && (next !== 0 || 1 / next === 1 / current);
 }
 
 /**

@@ -15,7 +15,7 @@ import type { MarketParams } from '../params.ts';
  * interpolated linearly. A table (not an inverse-erf series) keeps the maths
  * to exactly rounded operations, so every platform computes the same ratio.
  */
-const Z_TABLE: readonly (readonly [confidenceE6: number, z: number])[] = [
+export const Z_TABLE: readonly (readonly [confidenceE6: number, z: number])[] = [
   [500_000, 0],
   [750_000, 0.6744897502],
   [800_000, 0.8416212336],
@@ -31,12 +31,28 @@ const Z_TABLE: readonly (readonly [confidenceE6: number, z: number])[] = [
   [999_900, 3.7190164855],
 ];
 
+/** zScore's last argument and answer: every market asks for its own fixed confidence every tick. */
+let lastConfidenceE6 = Number.NaN;
+let lastZ = 0;
+
 export function zScore(confidenceE6: number): number {
+  if (confidenceE6 === lastConfidenceE6) return lastZ;
+  const z = interpolateZ(confidenceE6);
+  lastConfidenceE6 = confidenceE6;
+  lastZ = z;
+  return z;
+}
+
+function interpolateZ(confidenceE6: number): number {
   if (confidenceE6 <= Z_TABLE[0][0]) return 0;
+  // Indexed reads, not `const [c, z] = row`: destructuring runs the array iterator, and this runs
+  // for every market on every tick.
   for (let i = 1; i < Z_TABLE.length; i++) {
-    const [c1, z1] = Z_TABLE[i];
+    const c1 = Z_TABLE[i][0];
     if (confidenceE6 <= c1) {
-      const [c0, z0] = Z_TABLE[i - 1];
+      const z1 = Z_TABLE[i][1];
+      const c0 = Z_TABLE[i - 1][0];
+      const z0 = Z_TABLE[i - 1][1];
       return z0 + ((z1 - z0) * (confidenceE6 - c0)) / (c1 - c0);
     }
   }

@@ -15,6 +15,7 @@ import { type Rejection, reject } from './errors.ts';
 import { curvePrice, refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { type EngineState, ORACLE_FUTURE_TOLERANCE_MS } from './state.ts';
+import type { UndoLog } from './undo.ts';
 
 /** Median of the first n values (sorted in place, ascending); the mean of the middle two, floored, when n is even. */
 function medianOf(values: Float64Array, n: number): number {
@@ -30,6 +31,30 @@ function medianOf(values: Float64Array, n: number): number {
   }
   const mid = n >> 1;
   return n % 2 === 1 ? values[mid] : Math.floor((values[mid - 1] + values[mid]) / 2);
+}
+
+/**
+ * An update's writes to its market's fields, gathered while it computes them
+ * and applied in one loop (flushWrites) before the mark reads them back: one
+ * call site into the undo log instead of a dozen, which the compiler inlines,
+ * so no value is boxed to be passed. No field gathered is read before the
+ * flush, and the writes reach the log in the order they were gathered.
+ * Scratch, not state.
+ */
+/** Room for every write of one update (it gathers at most 13). */
+const pendingIndex = new Int32Array(16);
+const pendingValue = new Float64Array(16);
+let pending = 0;
+
+function gather(index: number, value: number): void {
+  pendingIndex[pending] = index;
+  pendingValue[pending] = value;
+  pending++;
+}
+
+function flushWrites(u: UndoLog, m: Market): void {
+  for (let i = 0; i < pending; i++) u.atField(m, pendingIndex[i], pendingValue[i]);
+  pending = 0;
 }
 
 /** Scratch for the fresh sources' prices and confidences (not state; grown to the most sources seen). */
@@ -81,9 +106,9 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
     return reject('ORACLE_FUTURE', `publishTs ${cmd.publishTs} > ${ts}`);
   const src = m.sources[cmd.source];
   if (cmd.publishTs <= src.publishTs) return reject('ORACLE_OUT_OF_ORDER', `source ${cmd.source}`);
-  u.set(src, 'price', cmd.price);
-  u.set(src, 'confidence', cmd.confidence);
-  u.set(src, 'publishTs', cmd.publishTs);
+  // A new source record in the source's slot: one undo entry, where setting its three fields took
+  // three (a restored snapshot replaces the records the same way).
+  u.set(m.sources, cmd.source, { price: cmd.price, confidence: cmd.confidence, publishTs: cmd.publishTs });
 
   // Aggregate the fresh sources.
   if (scratchPrices.length < m.sources.length) {
@@ -108,11 +133,12 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
   const prevPrice = m.oraclePrice;
   const dt = first ? 0 : Math.max(1, ts - m.oracleEmaTs);
 
+  pending = 0;
   // Volatility: EWMA of squared simple returns per ms (no Math.log: only exactly rounded ops).
   if (!first && prevPrice > 0) {
     const r = (price - prevPrice) / prevPrice;
     const lambda = p.volatilityLambdaE6 / RATIO_PRECISION;
-    u.at(m.f, MF.varianceRatePerMs, lambda * m.varianceRatePerMs + ((1 - lambda) * r * r) / dt);
+    gather(MF.varianceRatePerMs, lambda * m.varianceRatePerMs + ((1 - lambda) * r * r) / dt);
   }
 
   // Jump guard against the short EMA, then move the EMA.
@@ -120,41 +146,43 @@ export function applyOracleUpdate(s: EngineState, m: Market, cmd: OraclePrice, t
   const jump = Math.abs(price - ema) * RATIO_PRECISION > p.oracleMaxJumpE6 * ema;
   const alpha = first ? 1 : Math.min(1, dt / p.oracleEmaWindowMs);
   const newEma = ema + alpha * (price - ema);
-  u.at(m.f, MF.oracleEma, newEma);
-  u.at(m.f, MF.oracleEmaTs, ts);
+  gather(MF.oracleEma, newEma);
+  gather(MF.oracleEmaTs, ts);
   const jumpAfter = jump && Math.abs(price - newEma) * RATIO_PRECISION > p.oracleMaxJumpE6 * newEma;
   if (jumpAfter !== m.oracleJumpActive) {
-    u.at(m.f, MF.oracleJumpActive, jumpAfter ? 1 : 0);
+    gather(MF.oracleJumpActive, jumpAfter ? 1 : 0);
     s.events.push({ type: 'oracleGuard', market: m.id, guard: 'ORACLE_JUMP', active: jumpAfter });
   }
 
   // Oracle TWAP integral.
   if (first) {
-    u.at(m.f, MF.oracleTwapTs, ts);
-    u.at(m.f, MF.oracleCumAtFunding, m.oracleTwapCum);
-    u.at(m.f, MF.fundingTs, ts);
+    gather(MF.oracleTwapTs, ts);
+    gather(MF.oracleCumAtFunding, m.oracleTwapCum);
+    gather(MF.fundingTs, ts);
   } else if (ts > m.oracleTwapTs) {
-    u.at(m.f, MF.oracleTwapCum, m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
-    u.at(m.f, MF.oracleTwapTs, ts);
+    gather(MF.oracleTwapCum, m.oracleTwapCum + m.oracleTwapLast * (ts - m.oracleTwapTs));
+    gather(MF.oracleTwapTs, ts);
   }
-  u.at(m.f, MF.oracleTwapLast, price);
+  gather(MF.oracleTwapLast, price);
 
   // Basis EMA (curve − oracle), time-weighted.
   const basis = curvePrice(m) - price;
   const beta = first ? 1 : Math.min(1, dt / p.basisEmaWindowMs);
-  u.at(m.f, MF.basisEma, m.basisEma + beta * (basis - m.basisEma));
+  gather(MF.basisEma, m.basisEma + beta * (basis - m.basisEma));
 
-  u.at(m.f, MF.oraclePrice, price);
-  u.at(m.f, MF.oracleConfidence, confidence);
+  gather(MF.oraclePrice, price);
+  gather(MF.oracleConfidence, confidence);
   const wide = confidence * RATIO_PRECISION > p.oracleMaxConfidenceE6 * price ? 1 : 0;
   if (wide !== m.oracleConfidenceWide) {
-    u.at(m.f, MF.oracleConfidenceWide, wide);
+    gather(MF.oracleConfidenceWide, wide);
     s.events.push({ type: 'oracleGuard', market: m.id, guard: 'ORACLE_CONFIDENCE', active: wide === 1 });
   }
-  u.at(m.f, MF.oraclePublishTs, newest);
+  gather(MF.oraclePublishTs, newest);
+  // Every field read below (the mark reads the oracle and basis back) holds its new value from here.
+  flushWrites(u, m);
   refreshMark(s, m, ts);
   // The first price starts the funding period: both TWAPs count from here.
-  if (first) u.at(m.f, MF.markCumAtFunding, m.markTwapCum);
+  if (first) u.atField(m, MF.markCumAtFunding, m.markTwapCum);
   s.events.push({
     type: 'oraclePrice',
     market: m.id,

@@ -113,7 +113,7 @@ export class Series {
     const markets = e.markets;
     for (let a = 0; a < e.accounts.count; a++) {
       const trader = this.isTrader[a] === 1;
-      addUnit(snap, crossInto(e, a, this.scratch), trader);
+      if (crossRequirementPossible(e, a)) addUnit(snap, crossInto(e, a, this.scratch), trader);
       for (let i = 0; i < markets.length; i++) {
         const m = markets[i];
         if (m.positions.isolated[a] === 1 && m.positions.base[a] !== 0) addUnit(snap, isolatedHealth(m, a), trader);
@@ -146,6 +146,22 @@ export class Series {
     }
     return n > 0 ? sum / n : 0;
   }
+}
+
+/**
+ * Can the account's cross pool have a maintenance requirement? Only through
+ * a cross position (a requirement is |base| × mark × ratio: open orders and
+ * unsettled PnL alone add none) or a portfolio charge. A pool without one is
+ * a unit addUnit does not count, so the snapshot skips computing its health.
+ */
+function crossRequirementPossible(e: Engine, a: number): boolean {
+  if (e.accounts.portfolio[a] === 1) return true;
+  const markets = e.markets;
+  for (let i = 0; i < markets.length; i++) {
+    const pos = markets[i].positions;
+    if (pos.base[a] !== 0 && pos.isolated[a] !== 1) return true;
+  }
+  return false;
 }
 
 /** Count one risk unit's health into the snapshot (units without a requirement do not count). */

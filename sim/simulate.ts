@@ -6,7 +6,7 @@
  * whose interval has elapsed, then the tick. Every command goes through
  * Engine.apply; the run is a pure function of the scenario and the seed.
  */
-import type { Command } from '../core/commands.ts';
+import type { Command, OraclePrice } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
 import { type MarketParams, resolveParams } from '../core/params.ts';
 import type { Agent } from './agents/types.ts';
@@ -43,6 +43,10 @@ function marketParams(spec: ScenarioSpec, options: RunOptions): MarketParams[] {
 /** The oracle confidence published with `price`: `confidenceE6` of it, at least one unit. */
 function confidence(price: number, confidenceE6: number): number {
   return Math.max(1, Math.round((price * confidenceE6) / E6));
+}
+
+function oracleCommand(market: number, price: number, confidence: number, publishTs: number): OraclePrice {
+  return { type: 'oracle', market, source: 0, price, confidence, publishTs };
 }
 
 function setup(turns: Turns, cmd: Command, ts: number): void {
@@ -112,6 +116,13 @@ class Loop {
   private readonly oracle: Float64Array;
   private readonly first: readonly Agent[];
   private readonly listeners: readonly Agent[];
+  /**
+   * One oracle command per market, refilled every step, when no journal
+   * keeps the commands: the engine reads a command while it applies it and
+   * keeps nothing of it, and the queue hands each to the engine in the step
+   * it was filled. With a journal, every step gets fresh commands.
+   */
+  private readonly oracleCommands: OraclePrice[] | null;
 
   constructor(
     private readonly e: Engine,
@@ -128,6 +139,8 @@ class Loop {
     this.schedule = new Schedule(population.rest, grid.ts.length);
     this.first = population.first;
     this.listeners = population.all.filter((a) => a.onTick !== undefined);
+    this.oracleCommands =
+      turns.journal === null ? Array.from(this.oracle, (_, market) => oracleCommand(market, 0, 0, 0)) : null;
   }
 
   run(step: number): void {
@@ -135,15 +148,19 @@ class Loop {
     const ts = this.grid.ts[step];
     for (let i = 0; i < oracle.length; i++) oracle[i] = this.grid.prices[i][step];
     ctx.begin(step, ts, e.tickCount);
+    const reused = this.oracleCommands;
     for (let i = 0; i < oracle.length; i++) {
-      turns.submit({
-        type: 'oracle',
-        market: i,
-        source: 0,
-        price: oracle[i],
-        confidence: confidence(oracle[i], this.confidenceE6),
-        publishTs: ts,
-      });
+      const price = oracle[i];
+      const conf = confidence(price, this.confidenceE6);
+      if (reused === null) {
+        turns.submit(oracleCommand(i, price, conf, ts));
+        continue;
+      }
+      const cmd = reused[i];
+      cmd.price = price;
+      cmd.confidence = conf;
+      cmd.publishTs = ts;
+      turns.submit(cmd);
     }
     const first = this.first;
     for (let i = 0; i < first.length; i++) first[i].act(ctx);

@@ -24,6 +24,24 @@ describe('simulator determinism', () => {
     expect(b.stateHash).not.toBe(a.stateHash);
   });
 
+  it('runs the same with and without a journal (the oracle commands are reused only without one)', () => {
+    const plain = simulate(findScenario(SCENARIO), { seed: 7, maxSteps: STEPS });
+    const kept = simulate(findScenario(SCENARIO), { seed: 7, maxSteps: STEPS, journal: true });
+    expect(JSON.stringify(plain.summary)).toBe(JSON.stringify(kept.summary));
+    expect(Array.from(plain.series.markets[0].mark)).toEqual(Array.from(kept.series.markets[0].mark));
+    // Each journaled oracle command is its own object and still holds the price of its step.
+    const oracles = (kept.turns.journal ?? []).filter(({ cmd }) => cmd.type === 'oracle');
+    expect(new Set(oracles.map(({ cmd }) => cmd)).size).toBe(oracles.length);
+    const steps = kept.grid.ts.length;
+    expect(oracles.length).toBe(kept.spec.markets.length * steps);
+    const wrong = oracles.filter(({ ts, cmd }) => {
+      if (cmd.type !== 'oracle') return true;
+      const step = kept.grid.ts.indexOf(ts);
+      return cmd.publishTs !== ts || cmd.price !== kept.grid.prices[cmd.market][step];
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it('leaves a journal whose replay through Engine.apply reproduces the state hash', () => {
     const r = simulate(findScenario(SCENARIO), { seed: 7, maxSteps: STEPS, journal: true });
     const journal = r.turns.journal ?? [];

@@ -75,10 +75,13 @@ export async function fullGc(): Promise<void> {
 export class GcWatch {
   readonly starts: number[] = [];
   readonly ends: number[] = [];
+  /** V8's kind of each pause: 1 scavenge, 2 mark-compact, 4 incremental marking, 8 weak callbacks. */
+  readonly kinds: number[] = [];
   private readonly observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       this.starts.push(e.startTime);
       this.ends.push(e.startTime + e.duration);
+      this.kinds.push((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0);
     }
   });
 
@@ -95,6 +98,19 @@ export class GcWatch {
     let m = 0;
     for (let i = 0; i < this.starts.length; i++) m = Math.max(m, this.ends[i] - this.starts[i]);
     return m;
+  }
+
+  /** The pauses that lie within [from, to] (performance.now, ms), as `kind: ms` (longest first). */
+  pausesWithin(from: number, to: number): string[] {
+    const names: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak' };
+    const out: [number, string][] = [];
+    for (let i = 0; i < this.starts.length; i++) {
+      if (this.starts[i] >= from && this.ends[i] <= to) {
+        const ms = this.ends[i] - this.starts[i];
+        out.push([ms, `${names[this.kinds[i]] ?? this.kinds[i]}: ${ms.toFixed(2)}`]);
+      }
+    }
+    return out.sort((a, b) => b[0] - a[0]).map((x) => x[1]);
   }
 
   /** Time inside [from, to] (performance.now, ms) that pauses took. */

@@ -391,39 +391,28 @@ async function startFloorWs(): Promise<{ port: number; close(): void }> {
 async function ackLatency(s: Setup, report: Report, options: BenchOptions): Promise<void> {
   const url = `ws://127.0.0.1:${s.gw.port}`;
   const watch = new LoopWatch(s.turnHook);
+  const task = (to: string): Task => ({
+    kind: 'wsLatency',
+    url: to,
+    keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
+    auth: 'session',
+    replies: 'full',
+    ratePerSec: LATENCY_RATE,
+    durationSec: DURATION_SEC,
+    warmupSec: LATENCY_WARMUP_SEC,
+  });
   const floorServer = await startFloorWs();
   let floor: LatencyResult;
   try {
-    floor = await runLoad<LatencyResult>({
-      kind: 'wsLatency',
-      url: `ws://127.0.0.1:${floorServer.port}`,
-      keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
-      auth: 'session',
-      replies: 'full',
-      ratePerSec: LATENCY_RATE,
-      durationSec: DURATION_SEC,
-      warmupSec: LATENCY_WARMUP_SEC,
-    });
+    floor = await runLoad<LatencyResult>(task(`ws://127.0.0.1:${floorServer.port}`));
   } finally {
     floorServer.close();
   }
-  const r = await runLoad<LatencyResult>(
-    {
-      kind: 'wsLatency',
-      url,
-      keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
-      auth: 'session',
-      replies: 'full',
-      ratePerSec: LATENCY_RATE,
-      durationSec: DURATION_SEC,
-      warmupSec: LATENCY_WARMUP_SEC,
-    },
-    (m) => {
-      const msg = m as { measuring?: boolean; measured?: boolean };
-      if (msg.measuring) watch.start();
-      if (msg.measured) watch.stop();
-    },
-  );
+  const r = await runLoad<LatencyResult>(task(url), (m) => {
+    const msg = m as { measuring?: boolean; measured?: boolean };
+    if (msg.measuring) watch.start();
+    if (msg.measured) watch.stop();
+  });
   const loop = watch.summary();
   const load = loadavg()
     .map((x) => x.toFixed(2))

@@ -121,7 +121,11 @@ export class UndoLog {
     array[index] = value;
   }
 
-  /** `owner.f[index] = value`, logged once per generation by the owner's stamp for that slot. */
+  /**
+   * `owner.f[index] = value`, logged once per generation by the owner's stamp for that slot. The
+   * entry is written out here as in at(), not through a shared helper: this one only ever sees a
+   * Float64Array, and a helper's loads would carry at()'s three array kinds into it.
+   */
   atField(owner: StampedFields, index: number, value: number): void {
     const f = owner.f;
     const stamps = owner.fStamps;

@@ -8,8 +8,8 @@
  * running turns: the longest gap between consecutive turns (the loop runs
  * 4096-order turns back to back meanwhile) once the loop thread's own GC
  * pauses inside the gap are taken out, in ms. Those pauses are the loop's,
- * not the snapshot's: scavenges of its own turns' garbage (3–10 ms each at
- * 4096-order turns, now and then a mark-compact of 20–40 ms), as large in
+ * not the snapshot's: scavenges of its own turns' garbage (3–30 ms each at
+ * 4096-order turns on this VM), as large in
  * the control — as many turns right after, with no snapshot — and they land
  * between turns or inside one by chance. The raw gaps, with and without a
  * snapshot, and the longest pauses by kind are printed beside the figure
@@ -140,6 +140,14 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
     const inThread = store.writeSnapshot(engine); // hash, code and write; no copies
     const inThreadMs = elapsedMs(t1);
 
+    const pausesDuring = gc
+      .pausesWithin(during.gapFrom[0] ?? 0, during.end)
+      .slice(0, 4)
+      .join(', ');
+    const pausesControl = gc
+      .pausesWithin(control.gapFrom[0] ?? 0, control.end)
+      .slice(0, 4)
+      .join(', ');
     const baseTurnMs = baseline.turnMs.sort((x, y) => x - y)[baseline.turnMs.length >> 1];
     note(
       `snapshot: in-thread ${round(inThreadMs, 0)} ms (hash ${round(hashMs, 0)} + coding and writing ~${round(inThreadMs - hashMs, 0)}; ` +
@@ -148,8 +156,7 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
         `(catch-up ${round(warm.catchUpMs, 0)}, capture ${round(warm.captureMs, 0)}, write ${round(warm.writeMs, 0)}); ` +
         `loop meanwhile: ${turns} turns, longest gap ${round(duringGaps.raw, 2)} ms, ${round(duringGaps.exGc, 2)} ms without the loop's own GC pauses ` +
         `(${turns} turns without a snapshot: ${round(controlGaps.raw, 2)} / ${round(controlGaps.exGc, 2)} ms); GC on the loop's thread in the window: ` +
-        `${round(gcInWindowMs, 1)} ms, longest pauses ${gc.pausesWithin(during.gapFrom[0] ?? 0, during.end).slice(0, 4).join(', ')} ms ` +
-        `(without a snapshot: ${gc.pausesWithin(control.gapFrom[0] ?? 0, control.end).slice(0, 4).join(', ')} ms); ` +
+        `${round(gcInWindowMs, 1)} ms, longest pauses ${pausesDuring} ms (without a snapshot: ${pausesControl} ms); ` +
         `longest turn ${round(maxTurnMs, 1)} ms (median without: ${round(baseTurnMs, 1)} ms)`,
     );
     report({

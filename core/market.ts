@@ -53,6 +53,15 @@ export class PositionColumns {
   reduceOnlyOrders: Float64Array;
   /** Derived cache, not state: the position's watch threshold (margin/thresholds.ts). */
   threshold: Float64Array;
+  /**
+   * Derived, not state (margin/thresholds.ts scanMarket): upper bounds on the
+   * column's long (positive) and short (negative) thresholds, −∞ when it has
+   * none, valid while `boundsCount` is the account count the last full scan
+   * read (−1: no bounds; a grown column starts without).
+   */
+  thresholdLongMax = Number.NEGATIVE_INFINITY;
+  thresholdShortMax = Number.NEGATIVE_INFINITY;
+  boundsCount = -1;
 
   constructor(capacity: number) {
     this.base = new Float64Array(capacity);
@@ -77,7 +86,9 @@ export class PositionColumns {
     this.openBids = grown(this.openBids, n);
     this.openAsks = grown(this.openAsks, n);
     this.reduceOnlyOrders = grown(this.reduceOnlyOrders, n);
-    this.threshold = grown(this.threshold, n);
+    const threshold = grown(this.threshold, n);
+    if (threshold !== this.threshold) this.boundsCount = -1;
+    this.threshold = threshold;
   }
 }
 

@@ -112,7 +112,7 @@ function collectCandidates(s: EngineState, firstPass: boolean): number {
     // one found crossed is in recheckAccounts.
     if (!moved) continue;
     if (buf.length < len + n) buf = grownIds(buf, len, len + n);
-    len = scanMarket(s, m, n, buf, len);
+    len = scanMarket(m, n, buf, len);
     // Only the values that moved are written (funding moves once per funding interval).
     if (!sameValue(m.markPrice, m.markAtTick)) u.atField(m, MF.markAtTick, m.markPrice);
     if (!sameValue(m.maintenanceRatioE6, m.maintenanceAtTick)) u.atField(m, MF.maintenanceAtTick, m.maintenanceRatioE6);

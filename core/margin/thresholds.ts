@@ -30,43 +30,14 @@
  *
  * Most scans find nothing (a quiet account sits far from its line), so each
  * column also has an upper bound on its long and on its short thresholds
- * (ScanBounds below): a scan that no value under those bounds could pass
+ * (kept on the column's PositionColumns): a scan that no value under them could pass
  * returns at once, and every full scan tightens them to the column's maxima.
  *
  * This is a derived cache: not hashed, not snapshotted, rebuilt on restore.
  */
 import { BASE_PRECISION, RATIO_PRECISION } from '../../vamm/precision.ts';
-import type { Market } from '../market.ts';
+import type { Market, PositionColumns } from '../market.ts';
 import type { EngineState } from '../state.ts';
-
-/**
- * Per market of one engine state (indexed by market id): upper bounds on the
- * long (positive) and short (negative) thresholds of its column, −∞ when it
- * has none. Valid while the column is the one the last full scan read (a
- * grown column is a new array) and the account count is the one it scanned:
- * that scan set them to the column's maxima, and refreshAccount, the only
- * writer of thresholds, raises them with every value it writes since.
- * A threshold lowered leaves the bound loose, never wrong; the next full
- * scan tightens it. Derived, like the column.
- */
-class ScanBounds {
-  columns: (Float64Array | null)[] = [];
-  counts: number[] = [];
-  longMax: number[] = [];
-  shortMax: number[] = [];
-}
-
-/** Weak: a derived cache keeps no engine alive (nor its columns: a WeakMap holds a value only while its key lives). */
-const boundsByState = new WeakMap<EngineState, ScanBounds>();
-
-function scanBounds(s: EngineState): ScanBounds {
-  let b = boundsByState.get(s);
-  if (b === undefined) {
-    b = new ScanBounds();
-    boundsByState.set(s, b);
-  }
-  return b;
-}
 
 /**
  * The bounds market `id`'s next scan would use, or null when it would read
@@ -76,19 +47,26 @@ export function scanBoundsOf(
   s: EngineState,
   id: number,
 ): { column: Float64Array; count: number; longMax: number; shortMax: number } | null {
-  const b = scanBounds(s);
-  const column = b.columns[id];
-  if (column === undefined || column === null) return null;
-  return { column, count: b.counts[id], longMax: b.longMax[id], shortMax: b.shortMax[id] };
+  const pos = s.markets[id].positions;
+  if (pos.boundsCount < 0) return null;
+  return {
+    column: pos.threshold,
+    count: pos.boundsCount,
+    longMax: pos.thresholdLongMax,
+    shortMax: pos.thresholdShortMax,
+  };
 }
 
-/** Raise market `id`'s bounds to cover threshold `x`, just written to `column` (when they describe it). */
-function noteThreshold(s: EngineState, id: number, column: Float64Array, x: number): void {
-  const b = scanBounds(s);
-  if (b.columns[id] !== column) return;
+/**
+ * Raise the column's bounds to cover threshold `x`, just written to it. The
+ * bounds are the column's maxima as of the last full scan, raised by every
+ * value refreshAccount (the only writer of thresholds) writes since: a
+ * threshold lowered leaves them loose, never wrong, until the next full scan.
+ */
+function noteThreshold(pos: PositionColumns, x: number): void {
   if (x > 0) {
-    if (x > b.longMax[id]) b.longMax[id] = x;
-  } else if (x < 0 && x > b.shortMax[id]) b.shortMax[id] = x;
+    if (x > pos.thresholdLongMax) pos.thresholdLongMax = x;
+  } else if (x < 0 && x > pos.thresholdShortMax) pos.thresholdShortMax = x;
 }
 
 const C = 2 ** 50;
@@ -149,7 +127,7 @@ export function refreshAccount(s: EngineState, account: number): void {
           );
       pos.threshold[account] = Number.isNaN(x) ? 0 : x;
       if (Number.isNaN(x)) complex = true;
-      else noteThreshold(s, m.id, pos.threshold, x);
+      else noteThreshold(pos, x);
       continue;
     }
     k0 += pos.pnl[account];
@@ -170,7 +148,7 @@ export function refreshAccount(s: EngineState, account: number): void {
     if (Number.isNaN(x)) complex = true;
     else {
       pos.threshold[account] = x;
-      noteThreshold(s, crossMarket.id, pos.threshold, x);
+      noteThreshold(pos, x);
     }
   }
   if (complex) {
@@ -227,21 +205,19 @@ export function refreshAll(s: EngineState): void {
  * once (the loop would have appended nothing); otherwise it reads the whole
  * column and records its maxima as the new bounds.
  */
-export function scanMarket(s: EngineState, m: Market, count: number, out: Int32Array, length: number): number {
-  const t = m.positions.threshold;
+export function scanMarket(m: Market, count: number, out: Int32Array, length: number): number {
+  const pos = m.positions;
+  const t = pos.threshold;
   const rho = watchRatio(m);
   const p1 = m.markPrice * (1 - rho) - m.cumFundingLong + C;
   const np2 = -(m.markPrice * (1 + rho) - m.cumFundingShort + C);
-  const b = scanBounds(s);
-  const id = m.id;
   // The test below is x > np2 && (x > p1 || x < 0): a long (x > 0) passes only above both p1 and
   // np2, a short (x < 0) only above np2, and an unwatched 0 only when both are negative.
   if (
-    b.columns[id] === t &&
-    b.counts[id] === count &&
+    pos.boundsCount === count &&
     !(p1 < 0 && np2 < 0) &&
-    b.longMax[id] <= Math.max(p1, np2) &&
-    b.shortMax[id] <= np2
+    pos.thresholdLongMax <= Math.max(p1, np2) &&
+    pos.thresholdShortMax <= np2
   ) {
     return length;
   }
@@ -255,9 +231,8 @@ export function scanMarket(s: EngineState, m: Market, count: number, out: Int32A
       if (x > longMax) longMax = x;
     } else if (x < 0 && x > shortMax) shortMax = x;
   }
-  b.columns[id] = t;
-  b.counts[id] = count;
-  b.longMax[id] = longMax;
-  b.shortMax[id] = shortMax;
+  pos.boundsCount = count;
+  pos.thresholdLongMax = longMax;
+  pos.thresholdShortMax = shortMax;
   return n;
 }

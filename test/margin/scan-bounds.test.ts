@@ -46,7 +46,7 @@ function naiveScan(m: Market, count: number, mark: number): number[] {
 function fastScan(e: Engine, m: Market, mark: number): number[] {
   const view = new Proxy(m, { get: (t, k) => (k === 'markPrice' ? mark : Reflect.get(t, k, t)) });
   const buf = new Int32Array(e.accounts.count + 1);
-  const n = scanMarket(e, view, e.accounts.count, buf, 0);
+  const n = scanMarket(view, e.accounts.count, buf, 0);
   return [...buf.subarray(0, n)];
 }
 

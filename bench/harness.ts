@@ -71,6 +71,9 @@ export async function fullGc(): Promise<void> {
   }
 }
 
+/** V8's garbage-collection kinds, as a PerformanceObserver 'gc' entry's `detail.kind` gives them. */
+export const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark_compact', 4: 'incremental', 8: 'weak' };
+
 /** Garbage-collection pauses on this thread while watching: start and end times (performance.now, ms). */
 export class GcWatch {
   readonly starts: number[] = [];
@@ -93,24 +96,15 @@ export class GcWatch {
     this.observer.disconnect();
   }
 
-  /** The longest single pause, ms. */
-  maxPauseMs(): number {
-    let m = 0;
-    for (let i = 0; i < this.starts.length; i++) m = Math.max(m, this.ends[i] - this.starts[i]);
-    return m;
-  }
-
-  /** The pauses that lie within [from, to] (performance.now, ms), as `kind: ms` (longest first). */
-  pausesWithin(from: number, to: number): string[] {
-    const names: Record<number, string> = { 1: 'scavenge', 2: 'mark-compact', 4: 'incremental', 8: 'weak' };
-    const out: [number, string][] = [];
+  /** The pauses that lie within [from, to] (performance.now, ms), longest first. */
+  pausesWithin(from: number, to: number): { kind: string; ms: number }[] {
+    const out: { kind: string; ms: number }[] = [];
     for (let i = 0; i < this.starts.length; i++) {
       if (this.starts[i] >= from && this.ends[i] <= to) {
-        const ms = this.ends[i] - this.starts[i];
-        out.push([ms, `${names[this.kinds[i]] ?? this.kinds[i]}: ${ms.toFixed(2)}`]);
+        out.push({ kind: GC_KINDS[this.kinds[i]] ?? String(this.kinds[i]), ms: this.ends[i] - this.starts[i] });
       }
     }
-    return out.sort((a, b) => b[0] - a[0]).map((x) => x[1]);
+    return out.sort((a, b) => b.ms - a.ms);
   }
 
   /** Time inside [from, to] (performance.now, ms) that pauses took. */

@@ -6,7 +6,7 @@
  */
 import { type EventLoopUtilization, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, type HeapSpaceInfo } from 'node:v8';
-import { percentile, round } from './harness.ts';
+import { GC_KINDS, percentile, round } from './harness.ts';
 
 /** Where the gateway's onTurn hook reports each turn (scheduling lag and duration, seconds). */
 export interface TurnHook {
@@ -119,7 +119,7 @@ export class LoopWatch {
       ),
       gc_by_kind: Object.fromEntries(
         Object.entries(this.gcKinds).map(([k, v]) => [
-          { 1: 'scavenge', 2: 'mark_compact', 4: 'incremental', 8: 'weak' }[Number(k)] ?? k,
+          GC_KINDS[Number(k)] ?? k,
           `${v.n} × ${round(v.ms / v.n, 2)} ms (max ${round(v.max, 2)})`,
         ]),
       ),

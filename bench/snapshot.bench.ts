@@ -122,12 +122,14 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
     const baselineGaps = gaps(baseline);
     const maxTurnMs = Math.max(...during.turnMs);
     const gcInWindowMs = gc.pausedWithin(during.gapFrom[0] ?? 0, during.end);
-    let gcMaxInWindowMs = 0;
-    for (let i = 0; i < gc.starts.length; i++) {
-      if (gc.starts[i] >= (during.gapFrom[0] ?? 0) && gc.ends[i] <= during.end) {
-        gcMaxInWindowMs = Math.max(gcMaxInWindowMs, gc.ends[i] - gc.starts[i]);
-      }
-    }
+    const pausesDuring = gc.pausesWithin(during.gapFrom[0] ?? 0, during.end);
+    const pausesControl = gc.pausesWithin(control.gapFrom[0] ?? 0, control.end);
+    const gcMaxInWindowMs = pausesDuring[0]?.ms ?? 0;
+    const longest = (ps: { kind: string; ms: number }[]) =>
+      ps
+        .slice(0, 4)
+        .map((p) => `${p.kind}: ${p.ms.toFixed(2)}`)
+        .join(', ');
     // The in-thread way, for comparison: everything below stalls the loop. Measured last, so that
     // its garbage (a copying takeSnapshot makes 288 MB of it) is not collected inside the window above.
     let t1 = nowNs();
@@ -140,14 +142,6 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
     const inThread = store.writeSnapshot(engine); // hash, code and write; no copies
     const inThreadMs = elapsedMs(t1);
 
-    const pausesDuring = gc
-      .pausesWithin(during.gapFrom[0] ?? 0, during.end)
-      .slice(0, 4)
-      .join(', ');
-    const pausesControl = gc
-      .pausesWithin(control.gapFrom[0] ?? 0, control.end)
-      .slice(0, 4)
-      .join(', ');
     const baseTurnMs = baseline.turnMs.sort((x, y) => x - y)[baseline.turnMs.length >> 1];
     note(
       `snapshot: in-thread ${round(inThreadMs, 0)} ms (hash ${round(hashMs, 0)} + coding and writing ~${round(inThreadMs - hashMs, 0)}; ` +
@@ -156,7 +150,7 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
         `(catch-up ${round(warm.catchUpMs, 0)}, capture ${round(warm.captureMs, 0)}, write ${round(warm.writeMs, 0)}); ` +
         `loop meanwhile: ${turns} turns, longest gap ${round(duringGaps.raw, 2)} ms, ${round(duringGaps.exGc, 2)} ms without the loop's own GC pauses ` +
         `(${turns} turns without a snapshot: ${round(controlGaps.raw, 2)} / ${round(controlGaps.exGc, 2)} ms); GC on the loop's thread in the window: ` +
-        `${round(gcInWindowMs, 1)} ms, longest pauses ${pausesDuring} ms (without a snapshot: ${pausesControl} ms); ` +
+        `${round(gcInWindowMs, 1)} ms, longest pauses ${longest(pausesDuring)} ms (without a snapshot: ${longest(pausesControl)} ms); ` +
         `longest turn ${round(maxTurnMs, 1)} ms (median without: ${round(baseTurnMs, 1)} ms)`,
     );
     report({

@@ -60,160 +60,23 @@
  * WAL checkpoints happen off the loop; the throughput figures let SQLite
  * auto-checkpoint in the loop instead (the worker's replica would follow
  * 100k+ orders/s on the load generator's core).
+ *
+ * The latency figures' code is bench/gateway-latency.ts; the gateway under
+ * test and the load child, which both use, are bench/gateway-setup.ts.
  */
-import { fork } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { pack, unpack } from 'msgpackr';
-import type { Command } from '../core/commands.ts';
-import { Engine } from '../core/engine.ts';
-import { DEFAULT_LOOP_OPTIONS, Loop } from '../core/loop.ts';
-import { CommitFeed } from '../gateway/commit-feed.ts';
 import { loadNativeUws } from '../gateway/native.ts';
-import { type Gateway, startGateway } from '../gateway/server.ts';
 import { ticker } from '../gateway/views/market.ts';
-import { openStore } from '../persistence/store.ts';
-import type { KeySpec, OrderAuth, Task } from './gateway-load.ts';
+import { ackLatency } from './gateway-latency.ts';
+import type { KeySpec, OrderAuth } from './gateway-load.ts';
+import { ACCOUNTS, DURATION_SEC, runLoad, type Setup, setup } from './gateway-setup.ts';
 import { type BenchOptions, note, type Report, round, wants } from './harness.ts';
-import { LoopWatch, type TurnHook } from './loop-watch.ts';
 
-const DURATION_SEC = 5;
-const ACCOUNTS = 64;
-const BTC_PRICE = 60_000_000_000;
-const ETH_PRICE = 3_000_000_000;
-const LATENCY_RATE = 20_000;
-/** Seconds at LATENCY_RATE before the measured run (JIT in both processes, the background worker starting). */
-const LATENCY_WARMUP_SEC = 2;
-/**
- * V8 flags for the latency run. On two cores shared with the load generator, a parallel scavenge waits
- * for helper threads that have no core to run on: interleaved A/B runs (20:35 UTC, load 4.5–5.9) gave
- * young-generation pauses of 1.2 ms on average single-threaded against 2.7 ms parallel, at the same
- * scavenge count. A server on a small machine can set the same (v8.setFlagsFromString at start-up;
- * `--no-parallel-scavenge` is not accepted in NODE_OPTIONS or in a Worker's execArgv).
- */
-const LATENCY_V8_FLAGS = '--no-parallel-scavenge';
 const FANOUT_CONNECTIONS = 1_000;
 const FANOUT_TRADES_PER_SEC = 200;
 /** ws_orders with a session logon: few connections, a deep pipelined window each. */
 const WS_CONNECTIONS = 4;
 const WS_WINDOW = 1_024;
-const LATENCY_CONNECTIONS = 4;
-
-const OPEN_LIMITS = {
-  connectionRatePerSec: 10_000_000,
-  connectionBurst: 10_000_000,
-  keyRatePerSec: 10_000_000,
-  keyBurst: 10_000_000,
-  httpAddressRatePerSec: 10_000_000,
-  httpAddressBurst: 10_000_000,
-  slowConsumerBytes: 64 * 1024 * 1024,
-};
-
-export function runLoad<T>(task: Task, onMessage?: (m: unknown) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL('./gateway-load.ts', import.meta.url), [], {
-      // CLEARLOOP_BENCH_LOAD_ARGV: extra node flags for the generator (e.g. "--cpu-prof --cpu-prof-dir=DIR").
-      execArgv: ['--import', 'tsx', ...(process.env.CLEARLOOP_BENCH_LOAD_ARGV ?? '').split(' ').filter(Boolean)],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    child.on('message', (m: { result?: T }) => {
-      if (m.result !== undefined) resolve(m.result);
-      else onMessage?.(m);
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`load generator exited with ${code}`));
-    });
-    child.send(task);
-  });
-}
-
-interface Setup {
-  engine: Engine;
-  loop: Loop;
-  gw: Gateway;
-  ed: KeySpec[];
-  hmac: KeySpec[];
-  journal: string;
-  /** Called after every turn with its lag and duration (seconds) while set. */
-  turnHook: TurnHook;
-  close(): Promise<void>;
-}
-
-export async function setup(worker = false): Promise<Setup> {
-  const dir = mkdtempSync(join(tmpdir(), 'clearloop-gw-bench-'));
-  // The journal commits every turn before its acks (as in bin/server.ts); history rows are off (see the
-  // header: bin/server.ts derives them in a background worker that would take the load generator's core).
-  const store = openStore(join(dir, 'journal.sqlite'), { synchronous: 'NORMAL', history: 'off' });
-  if (worker) store.startBackground();
-  const engine = new Engine();
-  const feed = new CommitFeed();
-  const loop = new Loop(engine, Date.now, store.journal, DEFAULT_LOOP_OPTIONS, feed.onCommitted);
-  const now = Date.now();
-  const stale = { oracleMaxStaleTradeMs: 86_400_000, oracleMaxStaleMarginMs: 86_400_000 };
-  const cmds: Command[] = [
-    { type: 'createMarket', symbol: 'BTC-PERP', initialPrice: BTC_PRICE, baseReserve: 1_000_000 * 1e9, params: stale },
-    { type: 'createMarket', symbol: 'ETH-PERP', initialPrice: ETH_PRICE, baseReserve: 1_000_000 * 1e9, params: stale },
-    { type: 'oracle', market: 0, source: 0, price: BTC_PRICE, confidence: BTC_PRICE / 10_000, publishTs: now },
-    { type: 'oracle', market: 1, source: 0, price: ETH_PRICE, confidence: ETH_PRICE / 10_000, publishTs: now },
-  ];
-  for (let a = 0; a < ACCOUNTS; a++)
-    cmds.push({ type: 'createAccount' }, { type: 'deposit', account: a, amount: 100_000_000_000_000 });
-  for (const c of cmds) {
-    loop.submit(c, (o) => {
-      if (!o.ok) throw new Error(`bench setup ${c.type}: ${o.code} ${o.message}`);
-    });
-  }
-  loop.drain();
-  const turnHook: Setup['turnHook'] = { fn: null };
-  const gw = await startGateway({
-    engine,
-    loop,
-    feed,
-    limits: OPEN_LIMITS,
-    tickIntervalMs: 5,
-    onTurn: (lag, turn) => turnHook.fn?.(lag, turn),
-  });
-  const ed: KeySpec[] = [];
-  const hmac: KeySpec[] = [];
-  for (let a = 0; a < ACCOUNTS; a++) {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    const der = publicKey.export({ format: 'der', type: 'spki' });
-    gw.keys.register({
-      keyId: `ed-${a}`,
-      account: a,
-      roles: ['trader'],
-      scheme: 'ed25519',
-      publicKey: der.subarray(der.length - 32).toString('hex'),
-    });
-    ed.push({
-      keyId: `ed-${a}`,
-      scheme: 'ed25519',
-      secret: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    });
-    const secret = Buffer.from(`bench-secret-${a}`.padEnd(32, '.')).toString('hex');
-    gw.keys.register({ keyId: `hm-${a}`, account: a, roles: ['trader'], scheme: 'hmac-sha256', secret });
-    hmac.push({ keyId: `hm-${a}`, scheme: 'hmac-sha256', secret });
-  }
-  return {
-    engine,
-    loop,
-    gw,
-    ed,
-    hmac,
-    turnHook,
-    journal: `sqlite WAL, synchronous=NORMAL, group commit per turn; history off; ${worker ? 'WAL checkpoints and snapshots by the background worker' : 'SQLite auto-checkpoints in the loop'}`,
-    async close() {
-      await gw.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** http_ticker runs each server this many times, interleaved, so that a load swing on a shared machine hits all three. */
 const HTTP_ROUNDS = 3;
@@ -343,129 +206,6 @@ async function wsOrders(s: Setup, report: Report): Promise<void> {
   });
 }
 
-interface LatencyResult {
-  sent: number;
-  acked: number;
-  warmup: number;
-  rejected: number;
-  codes: Record<string, number>;
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-  sendLateP50: number;
-  sendLateP99: number;
-  sendLateMax: number;
-  netP50: number;
-  netP99: number;
-  netP999: number;
-  generator: { cpu: number; loop_busy: number; involuntary_switches: number };
-  windows: { atMs: number; p50: number; p99: number; max: number; lateMax: number }[];
-}
-
-/**
- * The machine's floor for the latency figure: a bare uWS WebSocket app in this process that answers
- * every frame at once (MessagePack `{ id, ok: true, result: { seq } }`, `logon` included), with no
- * engine, journal or turn. The same open-loop generator against it shows what the load generator and
- * this machine's scheduling alone put into the tail.
- */
-async function startFloorWs(): Promise<{ port: number; close(): void }> {
-  const uws = loadNativeUws();
-  const app = uws.App();
-  let seq = 0;
-  app.ws('/*', {
-    maxPayloadLength: 64 * 1024,
-    message: (ws, message) => {
-      const req = unpack(Buffer.from(message)) as { id?: unknown };
-      ws.send(pack({ id: req.id, ok: true, result: { seq: ++seq } }), true);
-    },
-  });
-  const listen = await new Promise<unknown>((r) => app.listen('127.0.0.1', 0, (ls) => r(ls)));
-  if (listen === false) throw new Error('floor server: listen failed');
-  return {
-    port: uws.us_socket_local_port(listen as never),
-    close: () => uws.us_listen_socket_close(listen as never),
-  };
-}
-
-async function ackLatency(s: Setup, report: Report, options: BenchOptions): Promise<void> {
-  const url = `ws://127.0.0.1:${s.gw.port}`;
-  const watch = new LoopWatch(s.turnHook);
-  const task = (to: string): Task => ({
-    kind: 'wsLatency',
-    url: to,
-    keys: s.ed.slice(32, 32 + LATENCY_CONNECTIONS),
-    auth: 'session',
-    replies: 'full',
-    ratePerSec: LATENCY_RATE,
-    durationSec: DURATION_SEC,
-    warmupSec: LATENCY_WARMUP_SEC,
-  });
-  const floorServer = await startFloorWs();
-  let floor: LatencyResult;
-  try {
-    floor = await runLoad<LatencyResult>(task(`ws://127.0.0.1:${floorServer.port}`));
-  } finally {
-    floorServer.close();
-  }
-  const r = await runLoad<LatencyResult>(task(url), (m) => {
-    const msg = m as { measuring?: boolean; measured?: boolean };
-    if (msg.measuring) watch.start();
-    if (msg.measured) watch.stop();
-  });
-  const loop = watch.summary();
-  const load = loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-  note(
-    `gateway.ack latency at ${LATENCY_RATE}/s (session logon, full replies; ${LATENCY_WARMUP_SEC} s warm-up, then ${DURATION_SEC} s measured): ` +
-      `p50 ${round(r.p50, 1)} µs, p99 ${round(r.p99, 1)} µs, p99.9 ${round(r.p999, 1)} µs, max ${round(r.max, 1)} µs; ` +
-      `acked ${r.acked}/${r.sent}, rejected ${r.rejected}; the generator sent late by ${round(r.sendLateP50, 1)} µs at p50, ` +
-      `${round(r.sendLateP99, 1)} µs at p99, ${round(r.sendLateMax, 1)} µs at most; net of that: p50 ${round(r.netP50, 1)} µs, ` +
-      `p99 ${round(r.netP99, 1)} µs, p99.9 ${round(r.netP999, 1)} µs; load average ${load}`,
-  );
-  note(
-    `gateway.ack floor (the same generator against a bare uWS app answering at once): p50 ${round(floor.p50, 1)} µs, ` +
-      `p99 ${round(floor.p99, 1)} µs, p99.9 ${round(floor.p999, 1)} µs, max ${round(floor.max, 1)} µs; ` +
-      `generator late p99 ${round(floor.sendLateP99, 1)} µs`,
-  );
-  note(`gateway.ack loop side: ${JSON.stringify(loop)}`);
-  note(`gateway.ack load generator: ${JSON.stringify(r.generator)}`);
-  if (process.env.CLEARLOOP_BENCH_WINDOWS) for (const w of r.windows) note(`  window ${JSON.stringify(w)}`);
-  const extra = {
-    rate: LATENCY_RATE,
-    auth: 'session logon (ed25519), nonce per order',
-    replies: 'full (seq + events)',
-    connections: LATENCY_CONNECTIONS,
-    warmup_sec: LATENCY_WARMUP_SEC,
-    v8_flags: LATENCY_V8_FLAGS,
-    sent: r.sent,
-    acked: r.acked,
-    rejected: r.rejected,
-    max_us: round(r.max, 1),
-    floor_p50_us: round(floor.p50, 1),
-    floor_p99_us: round(floor.p99, 1),
-    floor_p999_us: round(floor.p999, 1),
-    floor_max_us: round(floor.max, 1),
-    generator_late_p50_us: round(r.sendLateP50, 1),
-    generator_late_p99_us: round(r.sendLateP99, 1),
-    net_of_generator_p50_us: round(r.netP50, 1),
-    net_of_generator_p99_us: round(r.netP99, 1),
-    net_of_generator_p999_us: round(r.netP999, 1),
-    ...loop,
-    generator_cpu: r.generator.cpu,
-    generator_involuntary_switches: r.generator.involuntary_switches,
-    loadavg: load,
-    journal: s.journal,
-  };
-  if (wants(options, 'gateway.ack_p50_us'))
-    report({ bench: 'gateway.ack_p50_us', value: round(r.p50, 1), unit: 'us', ...extra });
-  if (wants(options, 'gateway.ack_p99_us'))
-    report({ bench: 'gateway.ack_p99_us', value: round(r.p99, 1), unit: 'us', ...extra });
-  if (wants(options, 'gateway.ack_p999_us'))
-    report({ bench: 'gateway.ack_p999_us', value: round(r.p999, 1), unit: 'us', ...extra });
-}
-
 async function fanout(s: Setup, report: Report): Promise<void> {
   const url = `ws://127.0.0.1:${s.gw.port}`;
   let timer: NodeJS.Timeout | null = null;
@@ -521,15 +261,5 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
   } finally {
     await s.close();
   }
-  if (!['gateway.ack_p50_us', 'gateway.ack_p99_us', 'gateway.ack_p999_us'].some((n) => wants(options, n))) return;
-  // Latency as bin/server.ts runs: WAL checkpoints (and snapshots) by the background worker, not in a turn.
-  // Scavenges on this thread alone (LATENCY_V8_FLAGS): see there. Restored after, for the benches that follow.
-  setFlagsFromString(LATENCY_V8_FLAGS);
-  const w = await setup(true);
-  try {
-    await ackLatency(w, report, options);
-  } finally {
-    await w.close();
-    setFlagsFromString('--parallel-scavenge');
-  }
+  await ackLatency(report, options);
 }

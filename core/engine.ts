@@ -19,6 +19,7 @@ import { stateHash } from './hash.ts';
 import { validateInvariants } from './invariants.ts';
 import { advanceNonce, consumeNonce, registerKey, revokeKey } from './keys.ts';
 import { liquidateCollateral, takeover } from './liquidation.ts';
+import { reserveOrder } from './margin/fair-order.ts';
 import { refreshAccount, refreshMarket } from './margin/thresholds.ts';
 import type { Market } from './market.ts';
 import { applyOracleUpdate } from './oracle.ts';
@@ -70,6 +71,7 @@ export class Engine extends EngineState {
     if (Number.isSafeInteger(ts) && ts > this.lastTs) this.lastTs = ts;
     const now = this.lastTs;
     this.events = this.discardEvents ? DISCARD : [];
+    this.resetLiquidationRows();
     this.touchedCount = 0;
     let result: Rejection | null;
     try {
@@ -87,6 +89,7 @@ export class Engine extends EngineState {
     if (result !== null) {
       this.undo.rollback();
       this.events = this.discardEvents ? DISCARD : [];
+      this.resetLiquidationRows();
       if (this.marketsDirty.length > 0) this.marketsDirty.length = 0;
       return { ok: false, seq, code: result.code, message: result.message };
     }
@@ -249,13 +252,30 @@ export class Engine extends EngineState {
     }
   }
 
-  /** Capacity is not state: growing it outside the undo log is safe. */
+  /**
+   * Capacity is not state: growing it outside the undo log is safe. The
+   * buffers a tick fills in proportion to the accounts it liquidates grow
+   * with the accounts: room for a tick that liquidates a quarter of them
+   * (3 undo entries and 3–4 liquidation rows each; the tick's candidate and
+   * fair-order buffers), so a crash writes into
+   * memory the process already holds (liquidation-rows.ts says why).
+   */
   reserveAccounts(n: number): void {
     if (n <= this.accounts.capacity) return;
     this.accounts.reserve(n);
-    for (const m of this.markets) m.positions.reserve(this.accounts.capacity);
+    const capacity = this.accounts.capacity;
+    for (const m of this.markets) m.positions.reserve(capacity);
+    this.undo.reserve(capacity * LIQUIDATION_RESERVE_SHARE * 4);
+    this.rows.reserve(capacity * LIQUIDATION_RESERVE_SHARE * 4);
+    // The tick's candidates and the fair order's buffers, for as many distressed accounts.
+    const distressed = Math.ceil(capacity * LIQUIDATION_RESERVE_SHARE);
+    if (this.scratchCandidates.length < distressed) this.scratchCandidates = new Int32Array(distressed).fill(0);
+    reserveOrder(distressed);
   }
 }
+
+/** The share of the accounts a tick can liquidate without growing a buffer (reserveAccounts). */
+export const LIQUIDATION_RESERVE_SHARE = 0.25;
 
 /** An event list that keeps nothing (Engine.discardEvents). */
 const DISCARD = {

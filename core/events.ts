@@ -5,6 +5,7 @@
 
 import type { Side, TimeInForce, Trigger } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
+import type { LiquidationRows } from './liquidation-rows.ts';
 import type { MarketParams } from './params.ts';
 import type { FallbackReason } from './risk/freshness.ts';
 
@@ -64,6 +65,11 @@ export type Event =
       ordersCancelled: number;
     }
   | { type: 'liquidationEnded'; account: number; market: number }
+  /**
+   * The tick's liquidationStarted, pnlSettled, liquidation and liquidationEnded events of its
+   * backstop, in columns (liquidation-rows.ts; classicEvents expands them in place).
+   */
+  | { type: 'liquidationBatch'; rows: LiquidationRows; epoch: number }
   | {
       type: 'liquidation';
       account: number;

@@ -108,7 +108,7 @@ const backstopSwap: MutableSwap = { baseReserve: 0, quoteReserve: 0, base: 0, qu
  * Close `size` of the position on the vAMM (the backstop). Returns the base closed.
  *
  * The same steps as a fill followed by settlePnl and chargePenalty, with the
- * same results and events (fundingSettled, pnlSettled, liquidation), but the
+ * same results and events (fundingSettled; pnlSettled and liquidation as rows of the tick's batch), but the
  * unit's PnL and collateral are computed in locals and written once each: a
  * crash closes one position per distressed account, and every write is an
  * undo-log entry.
@@ -147,7 +147,8 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
     u.atField(m, MF.pnlPool, m.pnlPool - moved);
   }
   if (pnl - moved !== pnl0) u.at(pos.pnl, account, pnl - moved);
-  if (moved !== 0) s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
+  const rows = s.liquidationRows();
+  if (moved !== 0) rows.settled(s.events.length, account, m.id, moved, pnl - moved);
   // chargePenalty (no liquidator: the insurance fund keeps all of it), on the locals.
   const paid = Math.max(0, Math.min(penaltyDue(m, fill), c));
   if (paid > 0) {
@@ -157,18 +158,18 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   if (c !== col0) u.at(col, account, c);
   refreshMark(s, m, ts);
   s.touch(account);
-  s.events.push({
-    type: 'liquidation',
+  rows.liquidation(
+    s.events.length,
     account,
-    market: m.id,
-    liquidator: -1,
-    side: direction === 'long' ? 'buy' : 'sell',
-    base: fill,
-    price: Math.round(swap.avgPriceE6),
-    penalty: paid,
-    liquidatorReward: 0,
-    insuranceShare: paid,
-  });
+    m.id,
+    -1,
+    direction === 'long' ? 'buy' : 'sell',
+    fill,
+    Math.round(swap.avgPriceE6),
+    paid,
+    0,
+    paid,
+  );
   return fill;
 }
 

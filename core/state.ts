@@ -9,6 +9,7 @@ import { type CollateralAsset, USDC } from './assets.ts';
 import type { OrderBookApi } from './book/types.ts';
 import type { Event } from './events.ts';
 import type { ApiKey } from './keys.ts';
+import { LiquidationRows } from './liquidation-rows.ts';
 import { SlackCache } from './margin/slack.ts';
 import type { Market } from './market.ts';
 import { PortfolioState } from './portfolio/state.ts';
@@ -42,6 +43,9 @@ export class EngineState {
   lastTs = 0;
   readonly undo = new UndoLog();
   events: Event[] = [];
+  /** The liquidation rows buffer (reused: see liquidation-rows.ts), and whether this command has written to it. */
+  readonly rows = new LiquidationRows();
+  private rowsInUse = false;
 
   // Derived caches (rebuilt from state, never hashed): see margin/thresholds.ts.
   /** Accounts touched by the current command, whose thresholds are refreshed after it commits. */
@@ -84,5 +88,25 @@ export class EngineState {
 
   touch(account: number): void {
     this.touched[this.touchedCount++] = account;
+  }
+
+  /**
+   * The current command's liquidation rows: the first call pushes them, as one
+   * liquidationBatch event, onto the command's events. A row's `at` is the
+   * events' length when it is written (its place among the objects).
+   */
+  liquidationRows(): LiquidationRows {
+    const rows = this.rows;
+    if (!this.rowsInUse) {
+      this.rowsInUse = true;
+      rows.reset();
+      this.events.push({ type: 'liquidationBatch', rows, epoch: rows.epoch });
+    }
+    return rows;
+  }
+
+  /** A new command (or a rolled-back one) starts with no rows; apply() calls this with each new event list. */
+  resetLiquidationRows(): void {
+    this.rowsInUse = false;
   }
 }

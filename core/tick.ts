@@ -338,7 +338,7 @@ function settleWatch(s: EngineState, a: number, crossNow: Health | null): void {
   const acc = s.accounts;
   if (acc.liquidationSince[a] !== 0) {
     u.at(acc.liquidationSince, a, 0);
-    s.events.push({ type: 'liquidationEnded', account: a, market: -1 });
+    s.liquidationRows().ended(s.events.length, a, -1);
   }
   // Warning: any unit within the warning buffer of maintenance.
   let near: { market: number; h: Health } | null = null;
@@ -402,14 +402,14 @@ function liquidateAccount(s: EngineState, a: number, cross: Health | null, ts: n
   if (!wasIn) {
     const cancelled = s.cancelAccountOrders(a);
     const h = cross ?? worstIsolated(s, a);
-    s.events.push({
-      type: 'liquidationStarted',
-      account: a,
-      market: cross !== null ? -1 : worstIsolatedMarket(s, a),
-      equity: Math.floor(h.equityMaintenance),
-      maintenance: Math.ceil(h.maintenanceRequirement),
-      ordersCancelled: cancelled,
-    });
+    s.liquidationRows().started(
+      s.events.length,
+      a,
+      cross !== null ? -1 : worstIsolatedMarket(s, a),
+      Math.floor(h.equityMaintenance),
+      Math.ceil(h.maintenanceRequirement),
+      cancelled,
+    );
   }
   let ended = false;
   if (s.tickCount - since >= minWindow(s, a)) {
@@ -428,7 +428,7 @@ function liquidateAccount(s: EngineState, a: number, cross: Health | null, ts: n
   }
   if (ended) {
     if (wasIn) u.at(acc.liquidationSince, a, 0);
-    s.events.push({ type: 'liquidationEnded', account: a, market: -1 });
+    s.liquidationRows().ended(s.events.length, a, -1);
   } else if (!wasIn) {
     u.at(acc.liquidationSince, a, since);
   }

@@ -10,6 +10,7 @@
  */
 import type { AuthedCommand, Command } from '../core/commands.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
+import { classicEvents } from '../core/liquidation-rows.ts';
 import { authenticate, authenticateSession } from './auth/authenticate.ts';
 import { isDurable } from './auth/engine-keys.ts';
 import type { KeyRecord, KeyRegistry } from './auth/keys.ts';
@@ -177,7 +178,7 @@ export class Dispatcher {
       if (outcome.ok) {
         // A logon with replies 'ack' gets { seq } only; the events go out on the private streams.
         if (s !== null && s.logon !== null && s.logon.replies === 'ack') r.sendAck(id, outcome.seq);
-        else r.send({ id, ok: true, result: { seq: outcome.seq, events: outcome.events } });
+        else r.send({ id, ok: true, result: { seq: outcome.seq, events: classicEvents(outcome.events) } });
       }
       // A rejected command is journaled too: its seq lets a client find it there.
       else this.fail(r, id, { code: outcome.code, message: outcome.message }, outcome.seq);

@@ -8,6 +8,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Outcome } from '../core/engine.ts';
+import { classicEvents } from '../core/liquidation-rows.ts';
 import type { JournalEntry } from '../core/loop.ts';
 import { packr } from './codec.ts';
 import { HISTORY_ACCOUNT_FIELDS, historyKindOf } from './history-kinds.ts';
@@ -28,7 +29,7 @@ export class HistoryWriter {
       const o = outcomes[i];
       if (!o.ok || o.events.length === 0) continue;
       const { seq, ts } = entries[i];
-      for (const ev of o.events) {
+      for (const ev of classicEvents(o.events)) {
         const kind = historyKindOf(ev.type);
         if (kind === undefined) continue;
         const fields = ev as unknown as Record<string, unknown>;

@@ -7,6 +7,7 @@
  */
 import type { Command } from '../core/commands.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
+import { classicEvents } from '../core/liquidation-rows.ts';
 import { BASE_PRECISION } from './units.ts';
 
 export class Metrics {
@@ -70,7 +71,7 @@ export class Metrics {
       return;
     }
     let indicesMoved = false;
-    const events = out.events;
+    const events = classicEvents(out.events);
     for (let i = 0; i < events.length; i++) {
       const ev = events[i];
       switch (ev.type) {

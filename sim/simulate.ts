@@ -8,6 +8,7 @@
  */
 import type { Command, OraclePrice } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
+import { classicEvents } from '../core/liquidation-rows.ts';
 import { type MarketParams, resolveParams } from '../core/params.ts';
 import type { Agent } from './agents/types.ts';
 import type { RunOptions, ScenarioSpec } from './config.ts';
@@ -177,7 +178,8 @@ class Loop {
     const tick = turns.runTurn(ts);
     if (tick.ok && tick.events.length > 0) {
       const listeners = this.listeners;
-      for (let i = 0; i < listeners.length; i++) listeners[i].onTick?.(tick.events, ctx);
+      const events = classicEvents(tick.events);
+      for (let i = 0; i < listeners.length; i++) listeners[i].onTick?.(events, ctx);
     }
     this.series.record(step, ts, this.metrics);
   }

@@ -51,6 +51,20 @@ export function fairOrder(accounts: readonly number[], ratios: readonly number[]
   return Array.from(sortDistressed(accounts.length).subarray(0, accounts.length));
 }
 
+/**
+ * Room for `n` distressed accounts, written through once, so a crash's pass
+ * neither grows these buffers nor touches fresh pages (EngineState's
+ * reserveAccounts calls it; liquidation-rows.ts says why).
+ */
+export function reserveOrder(n: number): void {
+  if (order.accounts.length >= n) return;
+  growOrder(n);
+  order.accounts.fill(0);
+  order.keys.fill(0);
+  order.a.fill(0);
+  order.b.fill(0);
+}
+
 /** Room for `n` distressed accounts (what is held is kept). */
 export function growOrder(n: number): void {
   const accounts = new Int32Array(n);

@@ -30,8 +30,16 @@ export class LiquidatableFeed {
   }
 
   onEvent(e: Event): void {
-    if (e.type === 'liquidationStarted') this.accounts.add(e.account);
-    else if (e.type === 'liquidationEnded') this.accounts.delete(e.account);
+    if (e.type === 'liquidationStarted') this.started(e.account);
+    else if (e.type === 'liquidationEnded') this.ended(e.account);
+  }
+
+  started(account: number): void {
+    this.accounts.add(account);
+  }
+
+  ended(account: number): void {
+    this.accounts.delete(account);
   }
 
   /** After a turn: publish each subscribed market whose list changed. */

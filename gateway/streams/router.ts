@@ -9,6 +9,7 @@
  *   liquidation ──────▶ liquidations/m         warnings/a positions/a  margin/a
  *   funding ──────────▶ funding/m
  *   marginWarning, liquidationStarted/Ended, bankruptcy ─▶ warnings/a
+ *   liquidationBatch: its rows, routed as the events they stand for
  *   liquidationStarted/Ended, and every turn's marks ─▶ liquidatable/m (after the turn)
  *   any event naming an account ─▶ margin/a (and positions/a with a market)
  *   an order command's outcome ─▶ orders/a
@@ -16,6 +17,7 @@
 import type { Command } from '../../core/commands.ts';
 import type { Engine, Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
+import { batchRows, type LiquidationRows, ROW_ENDED, ROW_STARTED } from '../../core/liquidation-rows.ts';
 import type { JournalEntry } from '../../core/loop.ts';
 import { accountView, positionView } from '../views/account.ts';
 import type { DepthFeed } from './depth-feed.ts';
@@ -71,8 +73,45 @@ export class StreamRouter {
     const initiator = 'account' in cmd ? (cmd as { account: number }).account : -1;
     // Public trades come from the engine's trade events; an engine without them reports taker fills.
     let hasTradeEvents = false;
-    for (let i = 0; i < events.length; i++) if (events[i].type === 'trade') hasTradeEvents = true;
-    for (let i = 0; i < events.length; i++) this.route(events[i], entry, initiator, hasTradeEvents);
+    let rows: LiquidationRows | null = null;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.type === 'trade') hasTradeEvents = true;
+      else if (e.type === 'liquidationBatch') rows = batchRows(e);
+    }
+    if (rows === null) {
+      for (let i = 0; i < events.length; i++) this.route(events[i], entry, initiator, hasTradeEvents);
+      return;
+    }
+    // A tick's liquidation rows, each in the place it was emitted among the objects (classicEvents' order).
+    let r = 0;
+    for (let i = 0; i < events.length; i++) {
+      for (; r < rows.count && rows.at[r] <= i; r++) this.routeRow(rows, r, entry, initiator, hasTradeEvents);
+      const e = events[i];
+      if (e.type !== 'liquidationBatch') this.route(e, entry, initiator, hasTradeEvents);
+    }
+    for (; r < rows.count; r++) this.routeRow(rows, r, entry, initiator, hasTradeEvents);
+  }
+
+  /**
+   * One liquidation row: the liquidatable feed's set follows it directly; an object is made only
+   * when a stream that publishes it, or the snapshots it marks, has a subscriber.
+   */
+  private routeRow(
+    rows: LiquidationRows,
+    r: number,
+    entry: JournalEntry,
+    initiator: number,
+    hasTradeEvents: boolean,
+  ): void {
+    const p = this.publisher;
+    if (p.any('liquidations') || p.any('warnings') || p.any('positions') || p.any('margin')) {
+      this.route(rows.event(r), entry, initiator, hasTradeEvents);
+      return;
+    }
+    const kind = rows.kind[r];
+    if (kind === ROW_STARTED) this.liquidatable.started(rows.account[r]);
+    else if (kind === ROW_ENDED) this.liquidatable.ended(rows.account[r]);
   }
 
   private publicTrade(

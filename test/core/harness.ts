@@ -8,6 +8,7 @@ import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import { type ErrorCode, ErrorCodes } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { MARKET_PAUSED } from '../../core/market.ts';
 import type { MarketParams } from '../../core/params.ts';
 import {
@@ -666,7 +667,8 @@ export class Harness {
     const before = e.stateHash();
     const seqBefore = e.seq;
     const out = e.apply(p.cmd as Command, p.ts);
-    this.log.push({ cmd: p.cmd, ts: p.ts, outcome: out });
+    // Kept past later commands: a tick's liquidation rows are read now, as the events they stand for.
+    this.log.push({ cmd: p.cmd, ts: p.ts, outcome: out.ok ? { ...out, events: classicEvents(out.events) } : out });
     this.now = Math.max(this.now, p.ts);
     this.stats.commands++;
     if (out.seq !== seqBefore + 1) this.fail(`seq ${out.seq} after ${seqBefore}`, p, out);
@@ -676,8 +678,9 @@ export class Harness {
       this.stats.accepted++;
       if (p.expect) this.fail(`accepted, but the model expected ${p.expect}`, p, out);
       try {
-        this.applyToModel(p, out.events);
-        p.after?.(out.events);
+        const events = classicEvents(out.events);
+        this.applyToModel(p, events);
+        p.after?.(events);
       } catch (err) {
         this.fail(err instanceof Error ? err.message : String(err), p, out);
       }

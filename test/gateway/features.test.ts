@@ -32,6 +32,18 @@ afterEach(async () => {
 
 const settle = () => new Promise((r) => setTimeout(r, 150));
 
+/** A new account with its own trader key: 1,000 USD carrying 0.15 BTC long (~9× leverage). */
+async function leveragedVictim(gw: TestGateway, admin: GatewayClient): Promise<number> {
+  const { account: victim } = await admin.createAccount();
+  await admin.deposit({ account: victim, amount: 1_000_000_000 }); // 1,000 USD
+  const secret = 'cd'.repeat(32);
+  await admin.registerKey({ keyId: 'victim', account: victim, roles: ['trader'], scheme: 'hmac-sha256', secret });
+  const { hmacSigner } = await import('../../gateway/sdk/signer.ts');
+  const v = await gw.client(hmacSigner('victim', secret));
+  await v.marketOrder({ market: BTC, side: 'buy', size: 150_000_000 });
+  return victim;
+}
+
 describe('unsubscribe', () => {
   it('stops a private stream, and a second subscribe resumes it', async () => {
     t = await startTestGateway();
@@ -265,18 +277,7 @@ describe('liquidatable', () => {
     t = await startTestGateway({ marketParams: { liquidatorWindowTicks: 1_000 } });
     expect(PUBLIC_CHANNELS).toContain('liquidatable');
     const admin = await t.client(t.signers.admin);
-    const { account: victim } = await admin.createAccount();
-    await admin.deposit({ account: victim, amount: 1_000_000_000 }); // 1,000 USD
-    await admin.registerKey({
-      keyId: 'victim',
-      account: victim,
-      roles: ['trader'],
-      scheme: 'hmac-sha256',
-      secret: 'cd'.repeat(32),
-    });
-    const { hmacSigner } = await import('../../gateway/sdk/signer.ts');
-    const v = await t.client(hmacSigner('victim', 'cd'.repeat(32)));
-    await v.marketOrder({ market: BTC, side: 'buy', size: 150_000_000 }); // 0.15 BTC, ~9× leverage
+    const victim = await leveragedVictim(t, admin);
 
     // The liquidator: its own key and the public feed, nothing else.
     const liq = await t.client(t.signers.liquidator);
@@ -324,5 +325,38 @@ describe('liquidatable', () => {
       5_000,
       'the feed to follow the takeover',
     );
+  });
+});
+
+describe('backstop liquidations', () => {
+  it("reach the public liquidations stream and the account's warnings from the tick's liquidation rows", async () => {
+    t = await startTestGateway({ marketParams: { liquidatorWindowTicks: 0 } });
+    const admin = await t.client(t.signers.admin);
+    const victim = await leveragedVictim(t, admin);
+
+    const publicFeed: StreamMessage[] = [];
+    await admin.subscribe('liquidations', { market: BTC }, (m) => publicFeed.push(m));
+    const warnings: StreamMessage[] = [];
+    await admin.subscribe('warnings', { account: victim }, (m) => warnings.push(m));
+
+    const oracle = await t.client(t.signers.oracle);
+    const price = Math.round(BTC_PRICE * 0.92);
+    await oracle.oracle({ market: BTC, source: 0, price, confidence: price / 10_000, publishTs: Date.now() });
+    const type = (m: StreamMessage) => (m.data as { type: string }).type;
+    await until(() => warnings.some((m) => type(m) === 'liquidationEnded'), 5_000, 'the end of the liquidation');
+    // The rows arrive as the events they stand for, in their order.
+    const story = warnings.map(type).filter((x) => x.startsWith('liquidation'));
+    expect(story[0]).toBe('liquidationStarted');
+    expect(story.at(-1)).toBe('liquidationEnded');
+    expect(story).toContain('liquidation');
+    const closes = warnings
+      .filter((m) => type(m) === 'liquidation')
+      .map((m) => m.data as { account: number; liquidator: number; base: number });
+    expect(closes.every((c) => c.account === victim && c.liquidator === -1)).toBe(true);
+    const closed = closes.reduce((sum, c) => sum + c.base, 0);
+    expect(t.engine.markets[BTC].positions.base[victim]).toBe(150_000_000 - closed);
+    await until(() => publicFeed.length >= closes.length, 5_000, 'the backstop on the public feed');
+    expect(publicFeed.map((m) => (m.data as { by: string }).by)).toEqual(closes.map(() => 'backstop'));
+    expect(publicFeed.map((m) => (m.data as { size: number }).size)).toEqual(closes.map((c) => c.base));
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import { accountsInLiquidation, backstopTick, takeoverCandidates } from '../../core/liquidation-queue.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { parseAdminKeyFile } from '../../gateway/sdk/admin-key.ts';
 import { adminSigner } from '../../gateway/sdk/index.ts';
 import { liquidatableView } from '../../gateway/views/liquidation.ts';
@@ -48,7 +49,7 @@ describe('liquidation queue', () => {
     const { e, now, victim } = setup();
     expect(accountsInLiquidation(e)).toEqual([]);
     const first = e.apply({ type: 'tick' }, now);
-    expect(first.ok && first.events.some((x) => x.type === 'liquidationStarted')).toBe(true);
+    expect(first.ok && classicEvents(first.events).some((x) => x.type === 'liquidationStarted')).toBe(true);
     expect(accountsInLiquidation(e)).toEqual([victim]);
     const due = backstopTick(e, victim);
     expect(due).toBe(e.tickCount + WINDOW);
@@ -63,7 +64,7 @@ describe('liquidation queue', () => {
     for (let left = WINDOW; left >= 1; left--) {
       expect(liquidatableView(e, e.markets[0]).accounts[0].ticksLeft).toBe(left);
       const r = e.apply({ type: 'tick' }, now);
-      const backstop = r.ok && r.events.some((x) => x.type === 'liquidation' && x.liquidator === -1);
+      const backstop = r.ok && classicEvents(r.events).some((x) => x.type === 'liquidation' && x.liquidator === -1);
       // Not before the announced tick; in it.
       expect(backstop).toBe(e.tickCount === due);
     }

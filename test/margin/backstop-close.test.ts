@@ -13,8 +13,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
-import type { Event } from '../../core/events.ts';
 import { backstopClose, resolveBankruptcy } from '../../core/liquidation.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { refreshMark } from '../../core/mark.ts';
 import { type Market, MF } from '../../core/market.ts';
 import { applyFill } from '../../core/position.ts';
@@ -201,17 +201,20 @@ describe('the backstop close', () => {
         const before = fused.stateHash();
         const mark = fused.undo.mark();
         fused.events = [];
+        fused.resetLiquidationRows();
         backstopClose(fused, m, a, size, ts);
         fused.undo.rollback(mark);
         expect(fused.stateHash(), `rollback: ${where}`).toBe(before);
 
         fused.events = [];
+        fused.resetLiquidationRows();
         plain.events = [];
         const pnlBefore = m.positions.pnl[a];
         const closedFused = backstopClose(fused, m, a, size, ts);
         const closedPlain = referenceClose(plain, mPlain, a, size, ts);
         expect(closedFused, where).toBe(closedPlain);
-        expect(show(fused.events), where).toBe(show(plain.events));
+        const fusedEvents = classicEvents(fused.events);
+        expect(show(fusedEvents), where).toBe(show(plain.events));
         expect(fused.stateHash(), where).toBe(plain.stateHash());
         expect(fused.validateInvariants(), where).toEqual([]);
         fused.undo.commit();
@@ -220,11 +223,11 @@ describe('the backstop close', () => {
         closes++;
         if (closedFused < base) partial++;
         if (m.positions.isolated[a] === 1) isolated++;
-        const liq = (fused.events as Event[]).find((x) => x.type === 'liquidation');
+        const liq = fusedEvents.find((x) => x.type === 'liquidation');
         const col = m.positions.isolated[a] === 1 ? m.positions.isolatedCollateral : fused.accounts.collateral;
         if (col[a] === 0 && m.positions.pnl[a] < 0) exhausted++;
         if (liq?.type === 'liquidation' && liq.penalty > 0 && col[a] === 0) penaltyCut++;
-        const settled = (fused.events as Event[]).find((x) => x.type === 'pnlSettled');
+        const settled = fusedEvents.find((x) => x.type === 'pnlSettled');
         if (settled?.type === 'pnlSettled' && settled.amount > 0) profitsPaid++;
         if (settled?.type === 'pnlSettled' && settled.amount < 0) lossesPaid++;
         if (pnlBefore !== m.positions.pnl[a] && settled === undefined && m.positions.pnl[a] === 0) {
@@ -285,6 +288,7 @@ describe('resolveBankruptcy', () => {
     ts += 1_000;
     must({ type: 'oracle', market: 0, source: 0, price: 50 * PRICE, confidence: 0, publishTs: ts });
     e.events = [];
+    e.resetLiquidationRows();
     expect(backstopClose(e, m, 0, 10 * UNIT, ts)).toBe(10 * UNIT);
     expect(e.accounts.collateral[0]).toBe(0);
     expect(m.positions.pnl[0]).toBeLessThan(0);

@@ -28,6 +28,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import type { MarketParams } from '../../core/params.ts';
 import { baseToReachPrice } from '../../vamm/curve.ts';
 import { maxFillBase } from '../../vamm/guards.ts';
@@ -104,9 +105,10 @@ function replay(
       if (out.code === 'INTERNAL_ERROR') throw new Error(`${label}: ${show(cmd)} threw: ${out.message}`);
       return { ok: false, events: [], code: out.code };
     }
-    const money = insuranceViolations(out.events, fund, e.insuranceFund, () => e.markets[0].params.liquidatorShareE6);
+    const events = classicEvents(out.events);
+    const money = insuranceViolations(events, fund, e.insuranceFund, () => e.markets[0].params.liquidatorShareE6);
     if (money.length > 0) throw new Error(`${label}: ${show(cmd)}: ${money.join('; ')}`);
-    return { ok: true, events: out.events };
+    return { ok: true, events };
   };
   const must = (cmd: Command): Event[] => {
     const out = apply(cmd);

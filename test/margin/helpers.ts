@@ -13,6 +13,7 @@ export { ok, show };
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { belowMaintenance, crossHealth, type Health, isolatedHealth } from '../../core/margin/health.ts';
 import type { Market } from '../../core/market.ts';
 import type { MarketParams } from '../../core/params.ts';
@@ -53,8 +54,9 @@ export function rejects(e: Engine, cmd: unknown, ts: number, code: ErrorCode): O
 
 export type EventOf<T extends Event['type']> = Extract<Event, { type: T }>;
 
+/** The events of one type, a tick's liquidation rows read as the events they stand for. */
 export function eventsOf<T extends Event['type']>(events: readonly Event[], type: T): EventOf<T>[] {
-  return events.filter((x): x is EventOf<T> => x.type === type);
+  return classicEvents(events).filter((x): x is EventOf<T> => x.type === type);
 }
 
 export function oneEvent<T extends Event['type']>(events: readonly Event[], type: T): EventOf<T> {

@@ -26,6 +26,7 @@
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { crossHealth } from '../../core/margin/health.ts';
 import type { MarketParams } from '../../core/params.ts';
 import { baseToReachPrice } from '../../vamm/curve.ts';
@@ -230,7 +231,7 @@ export class World {
     st.accepted++;
     const broken = e.validateInvariants();
     if (broken.length > 0) this.fail('ledger', cmd, `invariants: ${broken.join('; ')}`);
-    const events = out.events;
+    const events = classicEvents(out.events);
     for (const ev of events) {
       if (ev.type === 'fill') st.fills++;
       else if (ev.type === 'liquidation') ev.liquidator < 0 ? st.backstops++ : st.takeovers++;

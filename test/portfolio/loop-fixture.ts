@@ -10,6 +10,7 @@ import { PortfolioRunner, type PortfolioRunnerOptions } from '../../bin/portfoli
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { type JournalEntry, Loop } from '../../core/loop.ts';
 import type { PoolClock } from '../../core/risk/pool.ts';
 
@@ -45,7 +46,8 @@ export class LoopFixture {
       sink,
       { maxCommandsPerTurn: 4096, hashEveryTurns: 0, tickEveryTurn: true },
       (_entry, outcome: Outcome) => {
-        if (outcome.ok) this.events.push(...outcome.events);
+        // Read now: a tick's liquidation rows last only until the next tick (core/liquidation-rows.ts).
+        if (outcome.ok) this.events.push(...classicEvents(outcome.events));
       },
     );
   }

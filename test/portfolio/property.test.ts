@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import { ErrorCodes } from '../../core/errors.ts';
+import { classicEvents } from '../../core/liquidation-rows.ts';
 import { scenarioSetCommand } from '../../core/portfolio/scenario-command.ts';
 import { portfolioAccounts, setInForce } from '../../core/portfolio/state.ts';
 import { DEFAULT_SCENARIO_CONFIG } from '../../core/risk/config.ts';
@@ -101,7 +102,7 @@ class Run {
       this.stats[k] = (this.stats[k] ?? 0) + 1;
     };
     if (out.ok) {
-      for (const ev of out.events) {
+      for (const ev of classicEvents(out.events)) {
         count(ev.type);
         if (ev.type === 'fill' && this.e.accounts.portfolio[ev.account] === 1) count('portfolioFill');
         if (ev.type === 'liquidationStarted' && this.e.accounts.portfolio[ev.account] === 1)

@@ -42,7 +42,14 @@ export interface Config {
     jumpProbabilityE6: number;
     jumpSizeE6: number;
   };
-  loop: { maxCommandsPerTurn: number; hashEveryTurns: number; idleTickMs: number; minTurnGapUs: number };
+  loop: {
+    maxCommandsPerTurn: number;
+    hashEveryTurns: number;
+    idleTickMs: number;
+    minTurnGapUs: number;
+    /** Synthetic crashes run on throwaway engines at start-up, before traffic (core/warmup.ts); 0: none. */
+    warmupCrashes: number;
+  };
   /** Portfolio margin's pool (bin/portfolio-runner.ts); optional in the file, defaults below. */
   portfolio: PortfolioConfig;
 }
@@ -71,6 +78,9 @@ export const DEFAULT_PORTFOLIO_CONFIG: PortfolioConfig = {
   minObservations: 30,
   runEveryMs: 250,
 };
+
+/** Start-up warm-up crashes when the config does not say (core/warmup.ts: ~0.5 s on the benchmark VM). */
+export const DEFAULT_WARMUP_CRASHES = 3;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -199,6 +209,7 @@ export function parseConfig(raw: unknown): Config {
       idleTickMs: int(l, 'idleTickMs', 'loop', 1, 60_000),
       // Optional (configs written before it keep working): the pacing gap between turns, µs.
       minTurnGapUs: l.minTurnGapUs === undefined ? DEFAULT_MIN_TURN_GAP_US : int(l, 'minTurnGapUs', 'loop', 0, 100_000),
+      warmupCrashes: l.warmupCrashes === undefined ? DEFAULT_WARMUP_CRASHES : int(l, 'warmupCrashes', 'loop', 0, 100),
     },
     portfolio: {
       threads: int(pf, 'threads', 'portfolio', 1, 64),

@@ -26,6 +26,7 @@ import { setFlagsFromString } from 'node:v8';
 import type { Command } from '../core/commands.ts';
 import type { Engine } from '../core/engine.ts';
 import { Loop } from '../core/loop.ts';
+import { warmLiquidationPath } from '../core/warmup.ts';
 import { EngineKeyRegistry } from '../gateway/auth/engine-keys.ts';
 import { CommitFeed } from '../gateway/commit-feed.ts';
 import { registerPortfolioMetrics } from '../gateway/metrics.ts';
@@ -148,6 +149,13 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
     log(
       `genesis: ${engine.markets.length} markets, ${engine.assets.length - 1} collateral assets; admin key in ${keyPath}`,
     );
+  }
+
+  if (config.loop.warmupCrashes > 0) {
+    // Before traffic: the liquidation path through V8's optimising compiler (core/warmup.ts).
+    const t0 = performance.now();
+    const n = warmLiquidationPath(config.loop.warmupCrashes);
+    log(`warm-up: ${n} liquidations on throwaway engines in ${Math.round(performance.now() - t0)} ms`);
   }
 
   store.startBackground();

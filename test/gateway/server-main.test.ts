@@ -136,6 +136,11 @@ describe('main()', () => {
       new RegExp(`recovered seq ${stopped.seq} \\(snapshot\\)`),
     );
     expect(again.engine.stateHash()).toBe(hash);
+    // The default config's start-up warm-up ran (3 crashes of 50,000 accounts, 5,000 liquidations each),
+    // before the listener, and left the recovered engine as it was.
+    const warm = lines.findIndex((l) => /^warm-up: 15000 liquidations on throwaway engines in \d+ ms$/.test(l));
+    expect(warm).toBeGreaterThanOrEqual(0);
+    expect(warm).toBeLessThan(lines.findIndex((l) => l.startsWith('clearloop listening')));
     expect(again.engine.accounts.portfolio[account]).toBe(1);
     await again.stop();
   });

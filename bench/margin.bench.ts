@@ -7,10 +7,9 @@
  * in other engines have compiled the liquidation path (MARGIN_CRASH_COLD=1
  * skips them).
  */
-import type { Command } from '../core/commands.ts';
-import { Engine } from '../core/engine.ts';
 import { batchRows, ROW_LIQUIDATION } from '../core/liquidation-rows.ts';
 import { belowMaintenance, crossHealth } from '../core/margin/health.ts';
+import { CRASH_PRICE, crashOracle, crashPopulation, warmLiquidationPath } from '../core/warmup.ts';
 import {
   type BenchOptions,
   elapsedMs,
@@ -24,52 +23,7 @@ import {
 } from './harness.ts';
 
 const ACCOUNTS = 1_000_000;
-const PRICE = 60_000_000_000;
 const TICKS = 60;
-
-function build(accounts: number, riskyShare: number): { e: Engine; ts: number } {
-  const e = new Engine();
-  let ts = 1_700_000_000_000;
-  const must = (c: Command) => {
-    const r = e.apply(c, ts);
-    if (!r.ok) throw new Error(`setup ${c.type}: ${r.code} ${r.message}`);
-    return r;
-  };
-  must({
-    type: 'createMarket',
-    symbol: 'BTC-PERP',
-    initialPrice: PRICE,
-    // Deep curve, wide band and fill fraction: the bench measures the margin engine, not slippage guards.
-    baseReserve: 4_000_000_000_000_000,
-    params: {
-      liquidatorWindowTicks: 0,
-      maxFillFractionE6: 500_000,
-      priceBandE6: 1_000_000,
-      oracleMaxJumpE6: 10_000_000,
-    },
-  });
-  must({ type: 'insuranceDeposit', amount: 1_000_000_000_000 });
-  must({ type: 'oracle', market: 0, source: 0, price: PRICE, confidence: 1_000_000, publishTs: ts });
-  e.reserveAccounts(accounts);
-  const risky = Math.floor(accounts * riskyShare);
-  for (let a = 0; a < accounts; a++) {
-    must({ type: 'createAccount' });
-    // 0.01 BTC ≈ 600 USD notional each. Risky accounts: 5× long; the rest 2×, long and short alternately.
-    const isRisky = a < risky;
-    must({ type: 'deposit', account: a, amount: isRisky ? 122_000_000 : 300_000_000 });
-    must({
-      type: 'marketOrder',
-      account: a,
-      market: 0,
-      side: isRisky || a % 2 === 0 ? 'buy' : 'sell',
-      size: 10_000_000,
-    });
-  }
-  ts += 1;
-  must({ type: 'oracle', market: 0, source: 0, price: PRICE, confidence: 1_000_000, publishTs: ts });
-  must({ type: 'tick' });
-  return { e, ts };
-}
 
 export async function run(report: Report, options: BenchOptions): Promise<void> {
   if (wants(options, 'margin.mtm_1m')) mtm(report);
@@ -78,7 +32,7 @@ export async function run(report: Report, options: BenchOptions): Promise<void> 
 
 function mtm(report: Report): void {
   const t0 = nowNs();
-  const { e, ts } = build(ACCOUNTS, 0);
+  const { e, ts } = crashPopulation(ACCOUNTS, 0);
   note(`margin.mtm_1m: built ${ACCOUNTS} positions in ${round(elapsedMs(t0) / 1000, 1)} s`);
   let t = ts;
   const times = new Float64Array(TICKS);
@@ -86,7 +40,7 @@ function mtm(report: Report): void {
   for (let i = 0; i < TICKS + 10; i++) {
     t += 1000;
     // ±0.1% moves: every position is marked, nobody nears maintenance.
-    const price = PRICE + (i % 2 === 0 ? 60_000_000 : -60_000_000);
+    const price = CRASH_PRICE + (i % 2 === 0 ? 60_000_000 : -60_000_000);
     e.apply({ type: 'oracle', market: 0, source: 0, price, confidence: 1_000_000, publishTs: t }, t);
     const start = nowNs();
     const r = e.apply({ type: 'tick' }, t);
@@ -110,27 +64,26 @@ function mtm(report: Report): void {
   });
 }
 
-/** The warm-up crashes: the same population at a twentieth of the size, 5,000 liquidations each. */
-const WARMUP_ACCOUNTS = 50_000;
-const WARMUP_CRASHES = 3;
 /** Timed crashes, each on a freshly built 1,000,000-account engine: the figure is their median. */
 const CRASH_ROUNDS = 5;
 
 /**
  * The crash: a 20% drop, then one timed tick, on CRASH_ROUNDS freshly built
  * engines; the figure is the median tick. Before them, unless
- * MARGIN_CRASH_COLD=1, three crashes of a smaller population in other
- * engines run the liquidation path through the JIT, as a running exchange's
- * daily liquidations have: with fewer (two of 20,000 accounts), functions
- * still reached the optimising compiler inside the timed tick and it took
- * 70 or 100–115 ms by when they did. MARGIN_CRASH_COLD=1 times one crash,
- * the first in the process, which pays that compilation. Minor page faults
- * and GC pauses inside the ticks are reported beside them.
+ * MARGIN_CRASH_COLD=1, the server's own start-up warm-up runs
+ * (core/warmup.ts: three crashes of 50,000 accounts on throwaway engines),
+ * so the figure is that of a server as it takes traffic. With a smaller
+ * warm-up (two crashes of 20,000), functions still reached the optimising
+ * compiler inside the timed tick and it took 70 or 100–115 ms by when they
+ * did. MARGIN_CRASH_COLD=1 times one crash, the first in the process, which
+ * pays that compilation. Minor page faults and GC pauses inside the ticks
+ * are reported beside them.
  */
 async function crash(report: Report): Promise<void> {
   const cold = process.env.MARGIN_CRASH_COLD === '1';
-  const warmups: number[] = [];
-  if (!cold) for (let i = 0; i < WARMUP_CRASHES; i++) warmups.push(round((await crashTick(WARMUP_ACCOUNTS)).ms, 1));
+  const warm0 = nowNs();
+  const warmLiquidations = cold ? 0 : warmLiquidationPath();
+  const warmMs = cold ? 0 : elapsedMs(warm0);
   const rounds: CrashResult[] = [];
   for (let i = 0; i < (cold ? 1 : CRASH_ROUNDS); i++) {
     const r = await crashTick(ACCOUNTS);
@@ -149,7 +102,7 @@ async function crash(report: Report): Promise<void> {
   note(
     `margin.crash_tick: ${r.flaggedNaive} accounts under maintenance after a 20% drop; tick median ${round(median, 1)} ms ` +
       `of ${rounds.map((x) => round(x.ms, 1)).join(', ')}` +
-      `${cold ? ' (cold: no warm-up)' : ` (warm-up crashes of ${WARMUP_ACCOUNTS}: ${warmups.join(', ')} ms)`}; ` +
+      `${cold ? ' (cold: no warm-up)' : ` (after the start-up warm-up: ${warmLiquidations} liquidations in ${Math.round(warmMs)} ms)`}; ` +
       `each: ${r.liquidations} liquidations, ${r.bankruptcies} bankruptcies, ${r.stillBelow} still below; ` +
       `at most ${faults} minor page faults and ${round(gcMs, 1)} ms of GC inside a tick ` +
       `(${rounds.map((x) => x.gcPauses).join(' | ')})`,
@@ -168,7 +121,7 @@ async function crash(report: Report): Promise<void> {
     max_minor_page_faults: faults,
     max_gc_ms: round(gcMs, 1),
     warmed: !cold,
-    warmup_ms: warmups,
+    warmup_ms: Math.round(warmMs),
   });
 }
 
@@ -185,9 +138,9 @@ interface CrashResult {
 }
 
 async function crashTick(accounts: number): Promise<CrashResult> {
-  const { e, ts } = build(accounts, 0.1);
+  const { e, ts } = crashPopulation(accounts, 0.1);
   const t = ts + 1000;
-  e.apply({ type: 'oracle', market: 0, source: 0, price: PRICE * 0.8, confidence: 1_000_000, publishTs: t }, t);
+  e.apply(crashOracle(t), t);
   let flaggedNaive = 0;
   for (let a = 0; a < accounts; a++) if (belowMaintenance(crossHealth(e, a))) flaggedNaive++;
   const gc = new GcWatch();

@@ -517,11 +517,17 @@ export class Harness {
           if (side === 'buy' && fill.price > worst + slack) throw new Error(`bought at ${fill.price} > worst ${worst}`);
           if (side === 'sell' && fill.price < worst - slack) throw new Error(`sold at ${fill.price} < worst ${worst}`);
         }
-        // Collateral moves only by settled PnL and the charge that went into the fee pool.
+        // Collateral moves only by settled PnL and the charge that went into the fee pool; the fee pool
+        // also pays what it covers of a bankruptcy the order closed the account into (AMM the only counterparty).
         const settled = eventsOf(events, 'pnlSettled').reduce((s, x) => s + x.amount, 0);
         const charge = colBefore + settled - paying[account];
-        if (m!.feePool - feePoolBefore !== charge)
-          throw new Error(`fee pool grew by ${m!.feePool - feePoolBefore}, collateral paid ${charge}`);
+        const covered = eventsOf(events, 'bankruptcy')
+          .filter((x) => x.market === market)
+          .reduce((s, x) => s + x.feePoolCovered, 0);
+        if (m!.feePool - feePoolBefore !== charge - covered)
+          throw new Error(
+            `fee pool grew by ${m!.feePool - feePoolBefore}, collateral paid ${charge}, bankruptcy took ${covered}`,
+          );
         const full = fill.fee + fill.spreadFee;
         if (charge !== full && !(reducing && charge < full && paying[account] === 0))
           throw new Error(`charged ${charge} for fee ${fill.fee} + spread ${fill.spreadFee}`);

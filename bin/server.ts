@@ -137,6 +137,8 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
   const { engine, report } = store.recovery.recover();
   for (const note of report.notes) log(`recovery: ${note}`);
   log(`recovered seq ${engine.seq} (${report.start.kind}), state ${engine.stateHash().slice(0, 16)}`);
+  // A crash's buffers (undo log, liquidation rows, fair order) kept reserved as the accounts grow.
+  engine.reserveCrashBuffers();
 
   const clock = Date.now;
   const feed = new CommitFeed();

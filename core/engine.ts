@@ -252,29 +252,38 @@ export class Engine extends EngineState {
     }
   }
 
-  /**
-   * Capacity is not state: growing it outside the undo log is safe. The
-   * buffers a tick fills in proportion to the accounts it liquidates grow
-   * with the accounts: room for a tick that liquidates a quarter of them
-   * (3 undo entries and 3–4 liquidation rows each; the tick's candidate and
-   * fair-order buffers), so a crash writes into
-   * memory the process already holds (liquidation-rows.ts says why).
-   */
+  /** Capacity is not state: growing it outside the undo log is safe. */
   reserveAccounts(n: number): void {
     if (n <= this.accounts.capacity) return;
     this.accounts.reserve(n);
     const capacity = this.accounts.capacity;
     for (const m of this.markets) m.positions.reserve(capacity);
-    this.undo.reserve(capacity * LIQUIDATION_RESERVE_SHARE * 4);
-    this.rows.reserve(capacity * LIQUIDATION_RESERVE_SHARE * 4);
-    // The tick's candidates and the fair order's buffers, for as many distressed accounts.
-    const distressed = Math.ceil(capacity * LIQUIDATION_RESERVE_SHARE);
+    if (this.crashReserveShare > 0) this.reserveCrashBuffers(this.crashReserveShare);
+  }
+
+  /**
+   * From now on, keep the buffers a tick fills in proportion to the accounts
+   * it liquidates reserved for a tick that liquidates `share` of them (3 undo
+   * entries and 3–4 liquidation rows each; the tick's candidate and
+   * fair-order buffers), growing with the accounts, so a crash writes into
+   * memory the process already holds (liquidation-rows.ts says why). The
+   * server's engine does this; engines that only replay (the background
+   * worker's) do not pay the memory: ~90 MB at 1,000,000 accounts.
+   */
+  reserveCrashBuffers(share = LIQUIDATION_RESERVE_SHARE): void {
+    this.crashReserveShare = share;
+    const distressed = Math.ceil(this.accounts.capacity * share);
+    this.undo.reserve(distressed * 4);
+    this.rows.reserve(distressed * 4);
     if (this.scratchCandidates.length < distressed) this.scratchCandidates = new Int32Array(distressed).fill(0);
     reserveOrder(distressed);
   }
+
+  /** The share reserveCrashBuffers keeps reserved (0: none). */
+  private crashReserveShare = 0;
 }
 
-/** The share of the accounts a tick can liquidate without growing a buffer (reserveAccounts). */
+/** The share of the accounts a tick can liquidate without growing a buffer (reserveCrashBuffers). */
 export const LIQUIDATION_RESERVE_SHARE = 0.25;
 
 /** An event list that keeps nothing (Engine.discardEvents). */

@@ -7,7 +7,8 @@
  * publishes the whole batch as one `liquidationBatch` event.
  *
  * The rows live in one buffer per engine, reused by every tick that
- * liquidates and reserved with the accounts (EngineState.reserveAccounts): a
+ * liquidates and, in the server's engine, kept reserved as the accounts grow
+ * (Engine.reserveCrashBuffers): a
  * crash then writes into memory the process already has, where fresh pages
  * cost ~15 µs each on the benchmark VM. So a batch is valid until the
  * engine's next command that writes rows (in the loop, the next turn's tick);

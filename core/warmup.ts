@@ -43,6 +43,7 @@ export function crashPopulation(accounts: number, riskyShare: number): { e: Engi
   });
   must({ type: 'insuranceDeposit', amount: 1_000_000_000_000 });
   must({ type: 'oracle', market: 0, source: 0, price: CRASH_PRICE, confidence: 1_000_000, publishTs: ts });
+  e.reserveCrashBuffers(); // as the server's engine
   e.reserveAccounts(accounts);
   const risky = Math.floor(accounts * riskyShare);
   for (let a = 0; a < accounts; a++) {

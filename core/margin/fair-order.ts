@@ -53,8 +53,8 @@ export function fairOrder(accounts: readonly number[], ratios: readonly number[]
 
 /**
  * Room for `n` distressed accounts, written through once, so a crash's pass
- * neither grows these buffers nor touches fresh pages (EngineState's
- * reserveAccounts calls it; liquidation-rows.ts says why).
+ * neither grows these buffers nor touches fresh pages (Engine's
+ * reserveCrashBuffers calls it; liquidation-rows.ts says why).
  */
 export function reserveOrder(n: number): void {
   if (order.accounts.length >= n) return;

@@ -166,13 +166,24 @@ describe('liquidation rows', () => {
     expect(() => batchRows(batch)).toThrow(/reused its rows/);
   });
 
-  it('reserveAccounts reserves room for a tick that liquidates a quarter of the accounts', () => {
+  it('reserveCrashBuffers keeps room for a tick that liquidates a quarter of the accounts as they grow', () => {
+    const plain = new Engine();
+    plain.reserveAccounts(100_000);
+    expect(plain.undo.capacity).toBeLessThan(100_000);
+    expect(plain.rows.capacity).toBeLessThan(100_000);
     const e = new Engine();
+    e.reserveCrashBuffers();
     e.reserveAccounts(100_000);
     const room = e.accounts.capacity * LIQUIDATION_RESERVE_SHARE * 4;
     expect(e.accounts.capacity).toBeGreaterThanOrEqual(100_000);
     expect(e.undo.capacity).toBeGreaterThanOrEqual(room);
     expect(e.rows.capacity).toBeGreaterThanOrEqual(room);
+    // Accounts created one by one keep it (createAccount grows the capacity as it needs).
+    const past = e.accounts.capacity + 1;
+    for (let i = 0; i < past; i++) if (!e.apply({ type: 'createAccount' }, 0).ok) throw new Error('createAccount');
+    expect(e.accounts.capacity).toBeGreaterThan(past - 1);
+    expect(e.rows.capacity).toBeGreaterThanOrEqual(e.accounts.capacity * LIQUIDATION_RESERVE_SHARE * 4);
+    expect(e.undo.capacity).toBeGreaterThanOrEqual(e.accounts.capacity * LIQUIDATION_RESERVE_SHARE * 4);
   });
 });
 

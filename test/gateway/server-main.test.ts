@@ -141,6 +141,11 @@ describe('main()', () => {
     const warm = lines.findIndex((l) => /^warm-up: 15000 liquidations on throwaway engines in \d+ ms$/.test(l));
     expect(warm).toBeGreaterThanOrEqual(0);
     expect(warm).toBeLessThan(lines.findIndex((l) => l.startsWith('clearloop listening')));
+    // The server's engine keeps a crash's buffers reserved as its accounts grow (Engine.reserveCrashBuffers):
+    // room for liquidating a quarter of them, 4 rows and undo entries each. (Capacity is not state.)
+    again.engine.reserveAccounts(10_000);
+    expect(again.engine.rows.capacity).toBeGreaterThanOrEqual(again.engine.accounts.capacity);
+    expect(again.engine.undo.capacity).toBeGreaterThanOrEqual(again.engine.accounts.capacity);
     expect(again.engine.accounts.portfolio[account]).toBe(1);
     await again.stop();
   });

@@ -84,28 +84,28 @@ export class StreamRouter {
       return;
     }
     // A tick's liquidation rows, each in the place it was emitted among the objects (classicEvents' order).
+    // A row becomes an object only when a stream that publishes it, or the snapshots it marks, has a subscriber.
+    const p = this.publisher;
+    const objects = p.any('liquidations') || p.any('warnings') || p.any('positions') || p.any('margin');
     let r = 0;
     for (let i = 0; i < events.length; i++) {
-      for (; r < rows.count && rows.at[r] <= i; r++) this.routeRow(rows, r, entry, initiator, hasTradeEvents);
+      for (; r < rows.count && rows.at[r] <= i; r++) this.routeRow(rows, r, objects, entry, initiator, hasTradeEvents);
       const e = events[i];
       if (e.type !== 'liquidationBatch') this.route(e, entry, initiator, hasTradeEvents);
     }
-    for (; r < rows.count; r++) this.routeRow(rows, r, entry, initiator, hasTradeEvents);
+    for (; r < rows.count; r++) this.routeRow(rows, r, objects, entry, initiator, hasTradeEvents);
   }
 
-  /**
-   * One liquidation row: the liquidatable feed's set follows it directly; an object is made only
-   * when a stream that publishes it, or the snapshots it marks, has a subscriber.
-   */
+  /** One liquidation row: routed as its event when `objects`, else only the liquidatable feed's set follows it. */
   private routeRow(
     rows: LiquidationRows,
     r: number,
+    objects: boolean,
     entry: JournalEntry,
     initiator: number,
     hasTradeEvents: boolean,
   ): void {
-    const p = this.publisher;
-    if (p.any('liquidations') || p.any('warnings') || p.any('positions') || p.any('margin')) {
+    if (objects) {
       this.route(rows.event(r), entry, initiator, hasTradeEvents);
       return;
     }

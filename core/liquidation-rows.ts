@@ -21,6 +21,7 @@
  * want objects (history, the simulator's metrics, tests) read that; the
  * gateway's router reads the rows and builds objects only for subscribers.
  */
+import { grown } from './columns.ts';
 import type { Side } from './commands.ts';
 import type { Event } from './events.ts';
 
@@ -64,10 +65,14 @@ export class LiquidationRows {
   v5 = new Float64Array(INITIAL_ROWS);
   v6 = new Float64Array(INITIAL_ROWS);
 
-  /** Start over for a new command: earlier batches become stale. */
-  reset(): void {
+  /** The event list the rows are published in: a row's `at` is its length when the row is written. */
+  private list: { readonly length: number } = [];
+
+  /** Start over for a new command whose events are `list`: earlier batches become stale. */
+  reset(list: { readonly length: number }): void {
     this.count = 0;
     this.epoch++;
+    this.list = list;
   }
 
   /** Rows the buffer holds before it must grow. */
@@ -77,58 +82,52 @@ export class LiquidationRows {
 
   /** Room for `rows` rows, written through once (see the module comment). */
   reserve(rows: number): void {
-    let n = this.kind.length;
-    while (n < rows) n *= 2;
-    if (n === this.kind.length) return;
-    this.resize(n);
+    if (rows <= this.kind.length) return;
+    this.resize(rows);
     for (const column of [this.kind, this.at, this.account, this.market]) column.fill(0, this.count);
     for (const column of [this.v0, this.v1, this.v2, this.v3, this.v4, this.v5, this.v6]) column.fill(0, this.count);
   }
 
-  private grow(): void {
-    this.resize(this.kind.length * 2);
-  }
-
+  /** Every column grown (by doubling) to hold at least `n` rows, what is held kept. */
   private resize(n: number): void {
-    this.kind = copyInto(new Uint8Array(n), this.kind);
-    this.at = copyInto(new Int32Array(n), this.at);
-    this.account = copyInto(new Float64Array(n), this.account);
-    this.market = copyInto(new Int32Array(n), this.market);
-    this.v0 = copyInto(new Float64Array(n), this.v0);
-    this.v1 = copyInto(new Float64Array(n), this.v1);
-    this.v2 = copyInto(new Float64Array(n), this.v2);
-    this.v3 = copyInto(new Float64Array(n), this.v3);
-    this.v4 = copyInto(new Float64Array(n), this.v4);
-    this.v5 = copyInto(new Float64Array(n), this.v5);
-    this.v6 = copyInto(new Float64Array(n), this.v6);
+    this.kind = grown(this.kind, n);
+    this.at = grown(this.at, n);
+    this.account = grown(this.account, n);
+    this.market = grown(this.market, n);
+    this.v0 = grown(this.v0, n);
+    this.v1 = grown(this.v1, n);
+    this.v2 = grown(this.v2, n);
+    this.v3 = grown(this.v3, n);
+    this.v4 = grown(this.v4, n);
+    this.v5 = grown(this.v5, n);
+    this.v6 = grown(this.v6, n);
   }
 
-  private row(kind: number, at: number, account: number, market: number): number {
+  private row(kind: number, account: number, market: number): number {
     const i = this.count;
-    if (i === this.kind.length) this.grow();
+    if (i === this.kind.length) this.resize(i + 1);
     this.count = i + 1;
     this.kind[i] = kind;
-    this.at[i] = at;
+    this.at[i] = this.list.length;
     this.account[i] = account;
     this.market[i] = market;
     return i;
   }
 
-  started(at: number, account: number, market: number, equity: number, maintenance: number, cancelled: number): void {
-    const i = this.row(ROW_STARTED, at, account, market);
+  started(account: number, market: number, equity: number, maintenance: number, cancelled: number): void {
+    const i = this.row(ROW_STARTED, account, market);
     this.v0[i] = equity;
     this.v1[i] = maintenance;
     this.v2[i] = cancelled;
   }
 
-  settled(at: number, account: number, market: number, amount: number, unsettled: number): void {
-    const i = this.row(ROW_SETTLED, at, account, market);
+  settled(account: number, market: number, amount: number, unsettled: number): void {
+    const i = this.row(ROW_SETTLED, account, market);
     this.v0[i] = amount;
     this.v1[i] = unsettled;
   }
 
   liquidation(
-    at: number,
     account: number,
     market: number,
     liquidator: number,
@@ -139,7 +138,7 @@ export class LiquidationRows {
     reward: number,
     insuranceShare: number,
   ): void {
-    const i = this.row(ROW_LIQUIDATION, at, account, market);
+    const i = this.row(ROW_LIQUIDATION, account, market);
     this.v0[i] = liquidator;
     this.v1[i] = side === 'buy' ? 1 : -1;
     this.v2[i] = base;
@@ -149,8 +148,8 @@ export class LiquidationRows {
     this.v6[i] = insuranceShare;
   }
 
-  ended(at: number, account: number, market: number): void {
-    this.row(ROW_ENDED, at, account, market);
+  ended(account: number, market: number): void {
+    this.row(ROW_ENDED, account, market);
   }
 
   /** Row `i` as the event object it stands for. */
@@ -186,11 +185,6 @@ export class LiquidationRows {
         return { type: 'liquidationEnded', account, market };
     }
   }
-}
-
-function copyInto<T extends Uint8Array | Int32Array | Float64Array>(to: T, from: T): T {
-  to.set(from);
-  return to;
 }
 
 /** The rows of a batch event, or an error when a later command has reused them. */

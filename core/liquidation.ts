@@ -148,7 +148,7 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   }
   if (pnl - moved !== pnl0) u.at(pos.pnl, account, pnl - moved);
   const rows = s.liquidationRows();
-  if (moved !== 0) rows.settled(s.events.length, account, m.id, moved, pnl - moved);
+  if (moved !== 0) rows.settled(account, m.id, moved, pnl - moved);
   // chargePenalty (no liquidator: the insurance fund keeps all of it), on the locals.
   const paid = Math.max(0, Math.min(penaltyDue(m, fill), c));
   if (paid > 0) {
@@ -159,7 +159,6 @@ export function backstopClose(s: EngineState, m: Market, account: number, size: 
   refreshMark(s, m, ts);
   s.touch(account);
   rows.liquidation(
-    s.events.length,
     account,
     m.id,
     -1,

@@ -92,14 +92,14 @@ export class EngineState {
 
   /**
    * The current command's liquidation rows: the first call pushes them, as one
-   * liquidationBatch event, onto the command's events. A row's `at` is the
-   * events' length when it is written (its place among the objects).
+   * liquidationBatch event, onto the command's events, where each row then
+   * records its place among the objects.
    */
   liquidationRows(): LiquidationRows {
     const rows = this.rows;
     if (!this.rowsInUse) {
       this.rowsInUse = true;
-      rows.reset();
+      rows.reset(this.events);
       this.events.push({ type: 'liquidationBatch', rows, epoch: rows.epoch });
     }
     return rows;

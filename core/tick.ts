@@ -338,7 +338,7 @@ function settleWatch(s: EngineState, a: number, crossNow: Health | null): void {
   const acc = s.accounts;
   if (acc.liquidationSince[a] !== 0) {
     u.at(acc.liquidationSince, a, 0);
-    s.liquidationRows().ended(s.events.length, a, -1);
+    s.liquidationRows().ended(a, -1);
   }
   // Warning: any unit within the warning buffer of maintenance.
   let near: { market: number; h: Health } | null = null;
@@ -403,7 +403,6 @@ function liquidateAccount(s: EngineState, a: number, cross: Health | null, ts: n
     const cancelled = s.cancelAccountOrders(a);
     const h = cross ?? worstIsolated(s, a);
     s.liquidationRows().started(
-      s.events.length,
       a,
       cross !== null ? -1 : worstIsolatedMarket(s, a),
       Math.floor(h.equityMaintenance),
@@ -428,7 +427,7 @@ function liquidateAccount(s: EngineState, a: number, cross: Health | null, ts: n
   }
   if (ended) {
     if (wasIn) u.at(acc.liquidationSince, a, 0);
-    s.liquidationRows().ended(s.events.length, a, -1);
+    s.liquidationRows().ended(a, -1);
   } else if (!wasIn) {
     u.at(acc.liquidationSince, a, since);
   }

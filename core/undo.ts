@@ -23,6 +23,8 @@
  * structural changes and never read such slots, so they need no value of
  * a slot as of their own entry.
  */
+import { grown } from './columns.ts';
+
 // biome-ignore lint/suspicious/noExplicitAny: the log stores heterogeneous targets.
 type Target = any;
 
@@ -69,7 +71,7 @@ export class UndoLog {
   private lastGeneration = 0;
 
   private grow(): void {
-    this.resize(this.kinds.length * 2);
+    this.resize(this.kinds.length + 1);
   }
 
   /** Entries the log holds before it must grow. */
@@ -84,10 +86,9 @@ export class UndoLog {
    * pages, ~15 µs per 4 KiB page on the benchmark VM) inside it cost more than the writes.
    */
   reserve(entries: number): void {
-    let n = this.kinds.length;
-    while (n < entries) n *= 2;
-    if (n === this.kinds.length) return;
-    this.resize(n);
+    if (entries <= this.kinds.length) return;
+    this.resize(entries);
+    const n = this.kinds.length;
     this.kinds.fill(0, this.length);
     this.index.fill(0, this.length);
     this.numbers.fill(0, this.length);
@@ -96,16 +97,11 @@ export class UndoLog {
     while (targets.length < n) targets.push(undefined);
   }
 
+  /** The entry columns grown (by doubling) to hold at least `n` entries, what is held kept. */
   private resize(n: number): void {
-    const kinds = new Uint8Array(n);
-    kinds.set(this.kinds);
-    this.kinds = kinds;
-    const index = new Int32Array(n);
-    index.set(this.index);
-    this.index = index;
-    const numbers = new Float64Array(n);
-    numbers.set(this.numbers);
-    this.numbers = numbers;
+    this.kinds = grown(this.kinds, n);
+    this.index = grown(this.index, n);
+    this.numbers = grown(this.numbers, n);
   }
 
   set<T extends object, K extends keyof T>(target: T, key: K, value: T[K]): void {

@@ -57,10 +57,11 @@ export function fairOrder(accounts: readonly number[], ratios: readonly number[]
  * reserveCrashBuffers calls it; liquidation-rows.ts says why).
  */
 export function reserveOrder(n: number): void {
-  if (order.accounts.length >= n) return;
+  const held = order.accounts.length;
+  if (held >= n) return;
   growOrder(n);
-  order.accounts.fill(0);
-  order.keys.fill(0);
+  order.accounts.fill(0, held);
+  order.keys.fill(0, 2 * held);
   order.a.fill(0);
   order.b.fill(0);
 }

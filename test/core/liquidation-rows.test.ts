@@ -42,11 +42,11 @@ describe('liquidation rows', () => {
     const n = 1_000; // well past the initial 64 rows
     for (let i = 0; i < n; i++) {
       const k = i % 4;
-      if (k === 0) rows.started(i, i, -1, -i * 7, i * 11, i % 3);
-      else if (k === 1) rows.settled(i, i, 2, i * 13 - 500, -i);
+      if (k === 0) rows.started(i, -1, -i * 7, i * 11, i % 3);
+      else if (k === 1) rows.settled(i, 2, i * 13 - 500, -i);
       else if (k === 2)
-        rows.liquidation(i, i, 1, i % 5 === 0 ? 9 : -1, i % 8 === 2 ? 'buy' : 'sell', i * 17, i * 19, i, 3, i - 3);
-      else rows.ended(i, i, -1);
+        rows.liquidation(i, 1, i % 5 === 0 ? 9 : -1, i % 8 === 2 ? 'buy' : 'sell', i * 17, i * 19, i, 3, i - 3);
+      else rows.ended(i, -1);
     }
     expect(rows.count).toBe(n);
     expect(rows.capacity).toBeGreaterThanOrEqual(n);
@@ -94,19 +94,17 @@ describe('liquidation rows', () => {
 
   it('classicEvents puts each row where it was emitted among the objects', () => {
     const rows = new LiquidationRows();
-    rows.reset();
-    const objects: Event[] = [
-      { type: 'marketPaused', market: 0 },
-      { type: 'liquidationBatch', rows, epoch: rows.epoch },
-      { type: 'marketPaused', market: 2 },
-      { type: 'marketPaused', market: 3 },
-      { type: 'marketPaused', market: 4 },
-    ];
+    const objects: Event[] = [];
+    rows.reset(objects);
+    objects.push({ type: 'marketPaused', market: 0 }, { type: 'liquidationBatch', rows, epoch: rows.epoch });
     // Emitted when the list held 2, 2, 4 and 5 objects.
-    rows.ended(2, 10, -1);
-    rows.ended(2, 11, -1);
-    rows.ended(4, 12, -1);
-    rows.ended(5, 13, -1);
+    rows.ended(10, -1);
+    rows.ended(11, -1);
+    objects.push({ type: 'marketPaused', market: 2 }, { type: 'marketPaused', market: 3 });
+    rows.ended(12, -1);
+    objects.push({ type: 'marketPaused', market: 4 });
+    rows.ended(13, -1);
+    expect(Array.from(rows.at.subarray(0, rows.count))).toEqual([2, 2, 4, 5]);
     const order = classicEvents(objects).map((e) =>
       'account' in e ? `a${e.account}` : `m${(e as { market: number }).market}`,
     );

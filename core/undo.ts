@@ -194,8 +194,24 @@ export class UndoLog {
     this.kinds[n] = KIND_CALLBACK;
   }
 
+  /**
+   * A point to roll back to (rollback(mark)). It starts a new generation, so
+   * a slot first logged before the mark and written again after it is logged
+   * again, and the rollback restores it.
+   */
   mark(): number {
     this.generation = ++generations;
+    return this.length;
+  }
+
+  /**
+   * Entries logged so far, without starting a generation: for a caller that
+   * only compares positions (the book's journal tells a committed log from a
+   * live one by it) and never rolls back to one. A fill opens a book mutation
+   * per level it takes; with mark() there, every level logged the market's
+   * pools and open interest again.
+   */
+  get position(): number {
     return this.length;
   }
 

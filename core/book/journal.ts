@@ -68,7 +68,7 @@ export class Journal {
 
   /** Starts a mutation: call before its first write, and only once it will write (a rejection must not). */
   begin(): void {
-    const pos = this.undo.mark();
+    const pos = this.undo.position;
     if (this.marks > 0 && pos <= this.markUndoPos[this.marks - 1]) this.marks = 0;
     if (this.marks === 0) {
       this.length = 0;

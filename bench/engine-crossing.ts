@@ -98,7 +98,9 @@ function engineSide(): Side & { rejected: number; fills: number; check(): void }
           side.ns += Number(process.hrtime.bigint() - t0);
           side.takers++;
           if (!out.ok) side.rejected++;
-          else for (const e of out.events) if (e.type === 'fill' && e.role === 'taker') side.fills++;
+          else
+            for (const e of out.events)
+              if (e.type === 'bookMatch' || (e.type === 'fill' && e.role === 'taker')) side.fills++;
         }
       }
     },

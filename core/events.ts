@@ -127,6 +127,38 @@ export type Event =
       orderId?: number;
     }
   | { type: 'trade'; market: number; price: number; size: number; takerSide: Side; liquidity: Liquidity }
+  /**
+   * One fill against a resting order, as one object. It stands for, in this
+   * order: the taker's pnlSettled (when takerSettled ≠ 0), the maker's (when
+   * makerSettled ≠ 0), the taker's fill, the maker's fill and the trade, all
+   * with liquidity 'book' (classicEvents expands it, core/classic-events.ts).
+   * A sweep makes one object per level it takes instead of up to five.
+   */
+  | {
+      type: 'bookMatch';
+      market: number;
+      price: number;
+      base: number;
+      quote: number;
+      takerSide: Side;
+      taker: number;
+      /** The taker's order id; −1 for a market order. */
+      takerOrderId: number;
+      takerFee: number;
+      takerRealisedPnl: number;
+      takerPositionBase: number;
+      /** Moved into the taker's collateral by the fill's settlement (0: nothing moved, no pnlSettled). */
+      takerSettled: number;
+      takerUnsettled: number;
+      maker: number;
+      makerOrderId: number;
+      /** Negative: a rebate. */
+      makerFee: number;
+      makerRealisedPnl: number;
+      makerPositionBase: number;
+      makerSettled: number;
+      makerUnsettled: number;
+    }
   | {
       type: 'orderAccepted';
       account: number;

@@ -18,7 +18,8 @@
  * liquidation or liquidationEnded) and remembers where in the outcome's
  * event list it was emitted, so `classicEvents` gives back the very
  * sequence of objects the engine would have pushed one by one: consumers that
- * want objects (history, the simulator's metrics, tests) read that; the
+ * want objects (history, the simulator's metrics, tests) read that
+ * (classic-events.ts); the
  * gateway's router reads the rows and builds objects only for subscribers.
  */
 import { grown } from './columns.ts';
@@ -193,23 +194,4 @@ export function batchRows(e: Extract<Event, { type: 'liquidationBatch' }>): Liqu
     throw new Error('liquidation batch read after the engine reused its rows (read it before the next tick)');
   }
   return e.rows;
-}
-
-/** An outcome's event list with its batch replaced by its rows' events, each in the place it was emitted. */
-export function classicEvents(events: readonly Event[]): Event[] {
-  let batch: LiquidationRows | null = null;
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    if (e.type === 'liquidationBatch') batch = batchRows(e);
-  }
-  if (batch === null) return events as Event[];
-  const out: Event[] = [];
-  let r = 0;
-  for (let i = 0; i < events.length; i++) {
-    while (r < batch.count && batch.at[r] <= i) out.push(batch.event(r++));
-    const e = events[i];
-    if (e.type !== 'liquidationBatch') out.push(e);
-  }
-  while (r < batch.count) out.push(batch.event(r++));
-  return out;
 }

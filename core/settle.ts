@@ -25,6 +25,11 @@ export function pendingFunding(m: Market, account: number): number {
   return (base * (sideIndex(m, base) - m.positions.fundingIndex[account])) / BASE_PRECISION;
 }
 
+/** Funding a position of `base` owes for its side's index moving from `from` to `to`, rounded against the trader. */
+export function fundingOwed(base: number, to: number, from: number): number {
+  return Math.ceil((base * (to - from)) / BASE_PRECISION) + 0;
+}
+
 /** Settle funding lazily into the position's unsettled PnL, rounded against the trader. Returns true when anything changed. */
 export function settleFunding(s: EngineState, m: Market, account: number): boolean {
   const pos = m.positions;
@@ -32,7 +37,7 @@ export function settleFunding(s: EngineState, m: Market, account: number): boole
   if (base === 0) return false;
   const index = sideIndex(m, base);
   if (pos.fundingIndex[account] === index) return false;
-  const owed = Math.ceil((base * (index - pos.fundingIndex[account])) / BASE_PRECISION) + 0;
+  const owed = fundingOwed(base, index, pos.fundingIndex[account]);
   s.undo.at(pos.fundingIndex, account, index);
   if (owed !== 0) {
     s.undo.at(pos.pnl, account, safe(pos.pnl[account] - owed, 'unsettled pnl after funding'));
@@ -60,6 +65,14 @@ export function settleAmount(pnl: number, collateral: number, pool: number): num
 
 /** Move money between the account's collateral and the market's PnL pool. Returns the amount moved into the collateral. */
 export function settlePnl(s: EngineState, m: Market, account: number): number {
+  const pnl = m.positions.pnl[account];
+  const moved = settlePnlQuietly(s, m, account);
+  if (moved !== 0) s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
+  return moved;
+}
+
+/** settlePnl without its event, for a caller that reports the settlement in its own (the book's matches). */
+export function settlePnlQuietly(s: EngineState, m: Market, account: number): number {
   const pos = m.positions;
   const pnl = pos.pnl[account];
   if (pnl === 0) return 0;
@@ -75,7 +88,6 @@ export function settlePnl(s: EngineState, m: Market, account: number): number {
     u.at(col, account, col[account] + moved);
   }
   u.at(pos.pnl, account, pnl - moved);
-  s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
   return moved;
 }
 

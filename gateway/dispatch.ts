@@ -8,9 +8,10 @@
  * acknowledged from the loop's reply callback, after their turn is journaled;
  * queries read committed state; session ops change the connection.
  */
+
+import { classicEvents } from '../core/classic-events.ts';
 import type { AuthedCommand, Command } from '../core/commands.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
-import { classicEvents } from '../core/liquidation-rows.ts';
 import { authenticate, authenticateSession } from './auth/authenticate.ts';
 import { isDurable } from './auth/engine-keys.ts';
 import type { KeyRecord, KeyRegistry } from './auth/keys.ts';

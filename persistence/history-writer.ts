@@ -7,8 +7,8 @@
  * commit order; they order rows with the same time and make the cursor.
  */
 import type Database from 'better-sqlite3';
+import { classicEvents } from '../core/classic-events.ts';
 import type { Outcome } from '../core/engine.ts';
-import { classicEvents } from '../core/liquidation-rows.ts';
 import type { JournalEntry } from '../core/loop.ts';
 import { packr } from './codec.ts';
 import { HISTORY_ACCOUNT_FIELDS, historyKindOf } from './history-kinds.ts';

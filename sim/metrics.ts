@@ -5,9 +5,10 @@
  * long accounts stayed below maintenance (liquidationStarted →
  * liquidationEnded). Runs on every command, so it only adds and compares.
  */
+
+import { classicEvents } from '../core/classic-events.ts';
 import type { Command } from '../core/commands.ts';
 import type { Engine, Outcome } from '../core/engine.ts';
-import { classicEvents } from '../core/liquidation-rows.ts';
 import { BASE_PRECISION } from './units.ts';
 
 export class Metrics {

@@ -6,9 +6,10 @@
  * whose interval has elapsed, then the tick. Every command goes through
  * Engine.apply; the run is a pure function of the scenario and the seed.
  */
+
+import { classicEvents } from '../core/classic-events.ts';
 import type { Command, OraclePrice } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
-import { classicEvents } from '../core/liquidation-rows.ts';
 import { type MarketParams, resolveParams } from '../core/params.ts';
 import type { Agent } from './agents/types.ts';
 import type { RunOptions, ScenarioSpec } from './config.ts';

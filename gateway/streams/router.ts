@@ -10,10 +10,13 @@
  *   funding ──────────▶ funding/m
  *   marginWarning, liquidationStarted/Ended, bankruptcy ─▶ warnings/a
  *   liquidationBatch: its rows, routed as the events they stand for
+ *   bookMatch: routed as its settlements, both fills and the trade
  *   liquidationStarted/Ended, and every turn's marks ─▶ liquidatable/m (after the turn)
  *   any event naming an account ─▶ margin/a (and positions/a with a market)
  *   an order command's outcome ─▶ orders/a
  */
+
+import { expandMatch } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import type { Engine, Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
@@ -53,6 +56,8 @@ export class StreamRouter {
   /** account * 1024 + market */
   private readonly dirtyPositions = new Set<number>();
   private readonly liquidatable: LiquidatableFeed;
+  /** A book match's classic events, routed one by one (route never nests a match). */
+  private readonly matchParts: Event[] = [];
 
   constructor(
     private readonly engine: Engine,
@@ -76,7 +81,7 @@ export class StreamRouter {
     let rows: LiquidationRows | null = null;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
-      if (e.type === 'trade') hasTradeEvents = true;
+      if (e.type === 'trade' || e.type === 'bookMatch') hasTradeEvents = true;
       else if (e.type === 'liquidationBatch') rows = batchRows(e);
     }
     if (rows === null) {
@@ -129,6 +134,12 @@ export class StreamRouter {
 
   private route(e: Event, entry: JournalEntry, initiator: number, hasTradeEvents: boolean): void {
     const p = this.publisher;
+    if (e.type === 'bookMatch') {
+      const parts = expandMatch(e, this.matchParts);
+      for (let i = 0; i < parts.length; i++) this.route(parts[i], entry, initiator, hasTradeEvents);
+      parts.length = 0;
+      return;
+    }
     switch (e.type) {
       case 'trade':
         this.publicTrade(entry, e.market, e.price, e.size, Math.round((e.price * e.size) / 1e9), e.takerSide);

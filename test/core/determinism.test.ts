@@ -6,9 +6,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { restoreEngine, takeSnapshot } from '../../core/snapshot.ts';
 import { Harness, runArb, type Setup, type Step } from './harness.ts';
 import { show } from './helpers.ts';

@@ -4,11 +4,12 @@
  * invariants, that a rejection changed nothing and carries a known code, and
  * that the engine agrees with a small reference model.
  */
+
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import { type ErrorCode, ErrorCodes } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { MARKET_PAUSED } from '../../core/market.ts';
 import type { MarketParams } from '../../core/params.ts';
 import {

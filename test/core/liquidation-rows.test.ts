@@ -6,11 +6,11 @@
  * it is reserved in the middle of a command.
  */
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import { Engine, LIQUIDATION_RESERVE_SHARE } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
 import {
   batchRows,
-  classicEvents,
   LiquidationRows,
   ROW_ENDED,
   ROW_LIQUIDATION,

@@ -5,7 +5,7 @@
  * liquidations.
  */
 import { describe, expect, it } from 'vitest';
-import { classicEvents } from '../../core/liquidation-rows.ts';
+import { classicEvents } from '../../core/classic-events.ts';
 import { belowMaintenance, crossHealth } from '../../core/margin/health.ts';
 import { crashOracle, crashPopulation, warmLiquidationPath } from '../../core/warmup.ts';
 

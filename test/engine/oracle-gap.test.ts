@@ -5,9 +5,9 @@
  * backstop never pushes the curve beyond the band.
  */
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { curvePriceE6 } from '../../vamm/curve.ts';
 
 const BAND_E6 = 100_000; // the default 10%

@@ -7,10 +7,10 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import { accountsInLiquidation, backstopTick, takeoverCandidates } from '../../core/liquidation-queue.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { parseAdminKeyFile } from '../../gateway/sdk/admin-key.ts';
 import { adminSigner } from '../../gateway/sdk/index.ts';
 import { liquidatableView } from '../../gateway/views/liquidation.ts';

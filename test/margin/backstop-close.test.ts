@@ -11,10 +11,10 @@
  * Reproduce a failure with FC_SEED=<seed>.
  */
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import { backstopClose, resolveBankruptcy } from '../../core/liquidation.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { refreshMark } from '../../core/mark.ts';
 import { type Market, MF } from '../../core/market.ts';
 import { applyFill } from '../../core/position.ts';

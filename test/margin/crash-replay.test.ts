@@ -25,10 +25,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import type { MarketParams } from '../../core/params.ts';
 import { baseToReachPrice } from '../../vamm/curve.ts';
 import { maxFillBase } from '../../vamm/guards.ts';

@@ -10,10 +10,10 @@ import { ok, show } from '../support/checks.ts';
 
 export { ok, show };
 
+import { classicEvents } from '../../core/classic-events.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { belowMaintenance, crossHealth, type Health, isolatedHealth } from '../../core/margin/health.ts';
 import type { Market } from '../../core/market.ts';
 import type { MarketParams } from '../../core/params.ts';

@@ -23,10 +23,11 @@
  * A property enables one category (so each test fails for one reason); the
  * others are counted, not thrown.
  */
+
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { crossHealth } from '../../core/margin/health.ts';
 import type { MarketParams } from '../../core/params.ts';
 import { baseToReachPrice } from '../../vamm/curve.ts';

@@ -7,10 +7,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PortfolioRunner, type PortfolioRunnerOptions } from '../../bin/portfolio-runner.ts';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { type JournalEntry, Loop } from '../../core/loop.ts';
 import type { PoolClock } from '../../core/risk/pool.ts';
 

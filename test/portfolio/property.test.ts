@@ -11,10 +11,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine } from '../../core/engine.ts';
 import { ErrorCodes } from '../../core/errors.ts';
-import { classicEvents } from '../../core/liquidation-rows.ts';
 import { scenarioSetCommand } from '../../core/portfolio/scenario-command.ts';
 import { portfolioAccounts, setInForce } from '../../core/portfolio/state.ts';
 import { DEFAULT_SCENARIO_CONFIG } from '../../core/risk/config.ts';

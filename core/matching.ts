@@ -22,22 +22,14 @@ import { BASE_PRECISION, RATIO_PRECISION } from '../vamm/precision.ts';
 import { type Spreads, spreadCharge } from '../vamm/spread.ts';
 import { ASK, type BestOrder, BID, NO_ORDER, NO_PRICE } from './book/types.ts';
 import type { SelfTrade, Side } from './commands.ts';
-import { type Rejection, reject, safe } from './errors.ts';
+import { type Rejection, reject } from './errors.ts';
+import { HeldPosition } from './held-position.ts';
 import { afterFill } from './liquidation.ts';
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { enforceReduceOnly, fillResting, removeFromBook } from './orders.ts';
-import { portfolioRowChanged } from './portfolio/row.ts';
-import { applyFill, moveOpenInterest, opensSide, type PositionAfter, positionAfter } from './position.ts';
-import {
-  fundingOwed,
-  payingColumn,
-  settleAmount,
-  settleFunding,
-  settlePnl,
-  settlePnlQuietly,
-  sideIndex,
-} from './settle.ts';
+import { applyFill } from './position.ts';
+import { payingColumn, settleFunding, settlePnl } from './settle.ts';
 import { spreadsOf, spreadsOfInto } from './spreads.ts';
 import type { EngineState } from './state.ts';
 
@@ -77,129 +69,15 @@ function chargeFee(s: EngineState, m: Market, account: number, fee: number, must
   return null;
 }
 
-function payRebate(s: EngineState, m: Market, account: number, rebate: number): number {
-  const paid = Math.min(rebate, m.feePool);
-  if (paid <= 0) return 0;
-  const col = payingColumn(s, m, account);
-  s.undo.atField(m, MF.feePool, m.feePool - paid);
-  s.undo.at(col, account, col[account] + paid);
-  return paid;
-}
-
 /**
- * The taker's columns, carried through one walk in locals and written once
- * when it ends (storeTaker). A sweep used to write the taker's base, entry,
- * PnL and collateral through the undo log at every fill: four to six entries
- * a fill. The arithmetic below is the columns' own (settleFunding,
- * fillPosition, settlePnl, chargeFee), applied in the same order, so state
- * and events are exactly those of fill-by-fill writes. Nothing a walk runs
- * reads these columns of the taker meanwhile: a fill's upkeep touches only
- * its maker, and the market's pools and open interest are written as before.
+ * The walk's taker, held from the first fill to the end of the walk and
+ * written once (held-position.ts): a sweep of five levels used to write its
+ * columns at every one. Nothing a walk runs reads them meanwhile: a fill's
+ * upkeep touches only its maker. The maker of each book fill is held for
+ * that fill alone.
  */
-interface TakerColumns {
-  account: number;
-  base: number;
-  quoteEntry: number;
-  fundingIndex: number;
-  pnl: number;
-  /** The collateral that pays: the account's, or the isolated position's. */
-  collateral: number;
-  paying: Float64Array;
-  /** A portfolio-margin cross position: each fill bounds its charge (portfolioRowChanged). */
-  portfolio: boolean;
-}
-
-const tk: TakerColumns = {
-  account: -1,
-  base: 0.5,
-  quoteEntry: 0.5,
-  fundingIndex: 0.5,
-  pnl: 0.5,
-  collateral: 0.5,
-  paying: new Float64Array(0),
-  portfolio: false,
-};
-
-function loadTaker(s: EngineState, m: Market, account: number): void {
-  const pos = m.positions;
-  tk.account = account;
-  tk.base = pos.base[account];
-  tk.quoteEntry = pos.quoteEntry[account];
-  tk.fundingIndex = pos.fundingIndex[account];
-  tk.pnl = pos.pnl[account];
-  tk.paying = payingColumn(s, m, account);
-  tk.collateral = tk.paying[account];
-  tk.portfolio = s.accounts.portfolio[account] === 1 && pos.isolated[account] !== 1;
-}
-
-/** The walk's taker written back to its columns (each logged only when it changed). */
-function storeTaker(s: EngineState, m: Market): void {
-  const u = s.undo;
-  const pos = m.positions;
-  const a = tk.account;
-  if (pos.base[a] !== tk.base) u.at(pos.base, a, tk.base);
-  if (pos.quoteEntry[a] !== tk.quoteEntry) u.at(pos.quoteEntry, a, tk.quoteEntry);
-  if (pos.fundingIndex[a] !== tk.fundingIndex) u.at(pos.fundingIndex, a, tk.fundingIndex);
-  if (pos.pnl[a] !== tk.pnl) u.at(pos.pnl, a, tk.pnl);
-  if (tk.paying[a] !== tk.collateral) u.at(tk.paying, a, tk.collateral);
-}
-
-/** settleFunding on the walk's taker. */
-function takerFunding(s: EngineState, m: Market): void {
-  const base = tk.base;
-  if (base === 0) return;
-  const index = sideIndex(m, base);
-  if (tk.fundingIndex === index) return;
-  const owed = fundingOwed(base, index, tk.fundingIndex);
-  tk.fundingIndex = index;
-  if (owed !== 0) {
-    tk.pnl = safe(tk.pnl - owed, 'unsettled pnl after funding');
-    s.events.push({ type: 'fundingSettled', account: tk.account, market: m.id, amount: -owed });
-  }
-}
-
-/** Scratch for the taker's position arithmetic (read at once). */
-const takerMoved: PositionAfter = { base: 0, quoteEntry: 0, realised: 0 };
-
-/** applyFill on the walk's taker. Returns the realised PnL. */
-function takerTrade(s: EngineState, m: Market, deltaBase: number, quoteFlow: number): number {
-  const b0 = tk.base;
-  positionAfter(b0, tk.quoteEntry, deltaBase, quoteFlow, takerMoved);
-  const b1 = takerMoved.base;
-  moveOpenInterest(s, m, b0, b1);
-  tk.base = b1;
-  tk.quoteEntry = takerMoved.quoteEntry;
-  if (opensSide(b0, b1)) tk.fundingIndex = sideIndex(m, b1);
-  if (tk.portfolio) portfolioRowChanged(s, tk.account, m.id, deltaBase, m.markPrice);
-  const realised = takerMoved.realised;
-  if (realised !== 0) tk.pnl = safe(tk.pnl + realised, 'unsettled pnl');
-  return realised;
-}
-
-/** settlePnl on the walk's taker, without its event. Returns the amount moved into the collateral. */
-function takerSettle(s: EngineState, m: Market): number {
-  const pnl = tk.pnl;
-  if (pnl === 0) return 0;
-  const moved = settleAmount(pnl, tk.collateral, m.pnlPool);
-  if (moved === 0) return 0;
-  s.undo.atField(m, MF.pnlPool, m.pnlPool - moved);
-  tk.collateral += moved;
-  tk.pnl = pnl - moved;
-  return moved;
-}
-
-/** chargeFee on the walk's taker. */
-function takerPays(s: EngineState, m: Market, fee: number, mustPay: boolean): Rejection | null {
-  if (fee <= 0) return null;
-  const col = tk.collateral;
-  if (mustPay && col < fee) return reject('INSUFFICIENT_COLLATERAL', `fees ${fee} > collateral ${col}`);
-  const paid = Math.min(fee, col);
-  if (paid > 0) {
-    tk.collateral = col - paid;
-    s.undo.atField(m, MF.feePool, m.feePool + paid);
-  }
-  return null;
-}
+const tk = new HeldPosition();
+const mk = new HeldPosition();
 
 /** The vAMM's marginal price for a taker on `side`, spread included. */
 export function ammQuote(m: Market, side: Side): number {
@@ -231,29 +109,32 @@ function bookFill(
 ): Rejection | null {
   const quote = Math.round((qty * price) / BASE_PRECISION);
   const p = m.params;
-  takerFunding(s, m);
-  settleFunding(s, m, maker);
+  mk.load(s, m, maker);
+  tk.settleFunding(s, m);
+  mk.settleFunding(s, m);
   const buy = t.side === 'buy';
   const sign = buy ? 1 : -1;
-  const realisedTaker = takerTrade(s, m, sign * qty, -sign * quote);
-  const realisedMaker = applyFill(s, m, maker, -sign * qty, sign * quote);
+  const realisedTaker = tk.trade(s, m, sign * qty, -sign * quote);
+  const realisedMaker = mk.trade(s, m, -sign * qty, sign * quote);
   fillResting(s, m, makerId, maker, qty);
   const pos = m.positions;
   const open = buy ? pos.openAsks : pos.openBids;
   s.undo.at(open, maker, open[maker] - qty);
-  const takerSettled = takerSettle(s, m);
-  const makerPnl = pos.pnl[maker];
-  const makerSettled = settlePnlQuietly(s, m, maker);
+  const takerSettled = tk.settle(s, m);
+  const makerSettled = mk.settle(s, m);
   const takerFee = Math.ceil((quote * p.takerFeeE6) / RATIO_PRECISION);
-  const paid = takerPays(s, m, takerFee, !t.reducing);
+  const paid = tk.pay(s, m, takerFee, !t.reducing);
   if (paid !== null) return paid;
   let makerFee = 0;
   if (p.makerFeeE6 > 0) {
     makerFee = Math.ceil((quote * p.makerFeeE6) / RATIO_PRECISION);
-    chargeFee(s, m, maker, makerFee, false);
+    mk.pay(s, m, makerFee, false);
   } else if (p.makerFeeE6 < 0) {
-    makerFee = -payRebate(s, m, maker, Math.floor((quote * -p.makerFeeE6) / RATIO_PRECISION));
+    makerFee = -mk.receiveRebate(s, m, Math.floor((quote * -p.makerFeeE6) / RATIO_PRECISION));
   }
+  const makerUnsettled = mk.pnl;
+  const makerPositionBase = mk.base;
+  mk.store(s, m);
   s.events.push({
     type: 'bookMatch',
     market: m.id,
@@ -272,9 +153,9 @@ function bookFill(
     makerOrderId: makerId,
     makerFee,
     makerRealisedPnl: realisedMaker,
-    makerPositionBase: pos.base[maker],
+    makerPositionBase,
     makerSettled,
-    makerUnsettled: makerPnl - makerSettled,
+    makerUnsettled,
   });
   enforceReduceOnly(s, m, maker);
   afterFill(s, m, maker, sign > 0);
@@ -308,16 +189,16 @@ function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number, s
   const fee = Math.ceil((quote * p.takerFeeE6) / RATIO_PRECISION);
   if (!Number.isSafeInteger(quote + spreadFee + fee)) return reject('OUT_OF_RANGE', 'fill notional');
   const taker = tk.account;
-  takerFunding(s, m);
+  tk.settleFunding(s, m);
   const sign = long ? 1 : -1;
   u.atField(m, MF.baseReserve, newBaseReserve);
   u.atField(m, MF.quoteReserve, newQuoteReserve);
   u.atField(m, MF.ammNetBase, m.ammNetBase - sign * qty);
-  const realised = takerTrade(s, m, sign * qty, -sign * quote);
-  const settled = takerSettle(s, m);
+  const realised = tk.trade(s, m, sign * qty, -sign * quote);
+  const settled = tk.settle(s, m);
   if (settled !== 0)
     s.events.push({ type: 'pnlSettled', account: taker, market: m.id, amount: settled, unsettled: tk.pnl });
-  const paid = takerPays(s, m, fee + spreadFee, !t.reducing);
+  const paid = tk.pay(s, m, fee + spreadFee, !t.reducing);
   if (paid !== null) return paid;
   refreshMark(s, m, ts);
   const price = Math.round(avgPrice);
@@ -356,7 +237,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   const opposite = buy ? ASK : BID;
   const limit = t.limit;
   const wasLong = m.positions.base[t.account] > 0;
-  loadTaker(s, m, t.account);
+  tk.load(s, m, t.account);
   let remaining = t.size;
   let expired = false;
   // The spreads depend on the AMM's inventory and reserve, the realised variance and the oracle's
@@ -433,7 +314,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
     remaining -= qty;
   }
   if (t.size - remaining > 0) {
-    storeTaker(s, m);
+    tk.store(s, m);
     enforceReduceOnly(s, m, t.account);
     // A taker that adds risk is checked for initial margin right after (IM ≥ MM, and a failure
     // rolls the whole command back), so only a reducing taker needs the maintenance check here.

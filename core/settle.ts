@@ -65,14 +65,6 @@ export function settleAmount(pnl: number, collateral: number, pool: number): num
 
 /** Move money between the account's collateral and the market's PnL pool. Returns the amount moved into the collateral. */
 export function settlePnl(s: EngineState, m: Market, account: number): number {
-  const pnl = m.positions.pnl[account];
-  const moved = settlePnlQuietly(s, m, account);
-  if (moved !== 0) s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
-  return moved;
-}
-
-/** settlePnl without its event, for a caller that reports the settlement in its own (the book's matches). */
-export function settlePnlQuietly(s: EngineState, m: Market, account: number): number {
   const pos = m.positions;
   const pnl = pos.pnl[account];
   if (pnl === 0) return 0;
@@ -88,6 +80,7 @@ export function settlePnlQuietly(s: EngineState, m: Market, account: number): nu
     u.at(col, account, col[account] + moved);
   }
   u.at(pos.pnl, account, pnl - moved);
+  s.events.push({ type: 'pnlSettled', account, market: m.id, amount: moved, unsettled: pnl - moved });
   return moved;
 }
 

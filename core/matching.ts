@@ -27,7 +27,7 @@ import { HeldPosition } from './held-position.ts';
 import { afterFill } from './liquidation.ts';
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
-import { enforceReduceOnly, fillResting, removeFromBook } from './orders.ts';
+import { enforceReduceOnly, fillBestResting, removeFromBook } from './orders.ts';
 import { applyFill } from './position.ts';
 import { payingColumn, settleFunding, settlePnl } from './settle.ts';
 import { spreadsOf, spreadsOfInto } from './spreads.ts';
@@ -116,7 +116,7 @@ function bookFill(
   const sign = buy ? 1 : -1;
   const realisedTaker = tk.trade(s, m, sign * qty, -sign * quote);
   const realisedMaker = mk.trade(s, m, -sign * qty, sign * quote);
-  fillResting(s, m, makerId, maker, qty);
+  fillBestResting(s, m, buy ? ASK : BID, makerId, maker, qty);
   const pos = m.positions;
   const open = buy ? pos.openAsks : pos.openBids;
   s.undo.at(open, maker, open[maker] - qty);
@@ -396,7 +396,7 @@ export function ammFillsCrossedOrders(s: EngineState, m: Market, ts: number): vo
     const realised = applyFill(s, m, maker, sign * qty, -sign * swap.quote);
     settlePnl(s, m, maker);
     chargeFee(s, m, maker, surplus, false);
-    fillResting(s, m, id, maker, qty);
+    fillBestResting(s, m, direction === 'long' ? BID : ASK, id, maker, qty);
     const open = direction === 'long' ? m.positions.openBids : m.positions.openAsks;
     u.at(open, maker, open[maker] - qty);
     s.events.push(

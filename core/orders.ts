@@ -8,7 +8,7 @@
  * initial margin as if the worst side of its open orders filled (the IM in
  * margin/health.ts counts max(|base + bids|, |base − asks|)).
  */
-import { ASK, BID, type BookCode, GTC, GTT, NO_CLIENT_ID, NO_ORDER } from './book/types.ts';
+import { ASK, BID, type BookCode, type Side as BookSide, GTC, GTT, NO_CLIENT_ID, NO_ORDER } from './book/types.ts';
 import type { AmendOrder, Batch, CancelAll, CancelOrder, PlaceOrder, TimeInForce } from './commands.ts';
 import { type ErrorCode, type Rejection, reject } from './errors.ts';
 import type { CancelReason } from './events.ts';
@@ -85,14 +85,24 @@ function releaseOrder(
 }
 
 /**
- * Take `qty` from the resting order `id` of `maker` (a fill). A reduce-only
+ * Take `qty` from the best resting order of book side `side`, which is `id`
+ * of `maker` (a fill: the walk and the vAMM only ever fill a side's best
+ * order, so the book finds it without looking its id up). A reduce-only
  * order filled completely leaves its account's reduce-only count; the open
  * size column is the caller's (it already knows the side).
  */
-export function fillResting(s: EngineState, m: Market, id: number, maker: number, qty: number): void {
+export function fillBestResting(
+  s: EngineState,
+  m: Market,
+  side: BookSide,
+  id: number,
+  maker: number,
+  qty: number,
+): void {
   const pos = m.positions;
   const reduceOnly = pos.reduceOnlyOrders[maker] > 0 && m.book.get(id)?.reduceOnly === true;
-  m.book.fill(id, qty);
+  const code = m.book.fillBest(side, qty);
+  if (code !== 'OK') throw new Error(`fill of the best ${side === BID ? 'bid' : 'ask'} ${id}: ${code}`);
   if (reduceOnly && !m.book.has(id)) s.undo.at(pos.reduceOnlyOrders, maker, pos.reduceOnlyOrders[maker] - 1);
 }
 

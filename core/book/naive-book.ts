@@ -137,6 +137,11 @@ export class NaiveBook implements OrderBookApi {
     return 'OK';
   }
 
+  fillBest(side: Side, size: number): BookCode {
+    const id = this.bestId(side);
+    return id === NO_ORDER ? 'UNKNOWN_ORDER' : this.fill(id, size);
+  }
+
   fill(id: number, size: number): BookCode {
     const o = this.find(id);
     if (o === undefined) return 'UNKNOWN_ORDER';

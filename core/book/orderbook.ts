@@ -149,6 +149,16 @@ export class OrderBook implements OrderBookApi {
   fill(id: number, size: number): BookCode {
     const slot = this.store.byId.get(id, 0);
     if (slot === NIL) return 'UNKNOWN_ORDER';
+    return this.fillSlot(slot, size);
+  }
+
+  fillBest(side: Side, size: number): BookCode {
+    const level = this.store.ladder(side).bestLevel();
+    if (level === NIL) return 'UNKNOWN_ORDER';
+    return this.fillSlot(this.store.l.head[level], size);
+  }
+
+  private fillSlot(slot: number, size: number): BookCode {
     const remaining = this.store.o.size[slot];
     if (!isPositiveSafeInteger(size) || size > remaining) return 'BAD_SIZE';
     this.store.j.begin();

@@ -167,6 +167,8 @@ export interface OrderBookApi {
   amend(id: number, newPrice: number, newSize: number): BookCode;
   /** Take `size` (1 ≤ size ≤ remaining) from a resting order; removes it when nothing remains. */
   fill(id: number, size: number): BookCode;
+  /** fill() of the side's best order (the one bestInto reports), found without its id: a taker's walk fills that one. */
+  fillBest(side: Side, size: number): BookCode;
   /** Cancel every order of the account; returns their ids in seq order. */
   cancelAll(account: number): number[];
   /** Remove every GTT order with expiryTs ≤ ts; returns their ids ordered by (expiryTs, seq). */

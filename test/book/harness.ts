@@ -48,6 +48,7 @@ export type Op =
   | { readonly k: 'reduce'; readonly id: number; readonly size: number }
   | { readonly k: 'amend'; readonly id: number; readonly price: number; readonly size: number }
   | { readonly k: 'fill'; readonly id: number; readonly size: number }
+  | { readonly k: 'fillBest'; readonly side: Side; readonly size: number }
   | { readonly k: 'expire'; readonly ts: number }
   | { readonly k: 'cancelAll'; readonly account: number };
 
@@ -67,6 +68,8 @@ export function applyOp(book: OrderBookApi, op: Op): OpResult {
       return book.amend(op.id, op.price, op.size);
     case 'fill':
       return book.fill(op.id, op.size);
+    case 'fillBest':
+      return book.fillBest(op.side, op.size);
     case 'expire':
       return book.expire(op.ts);
     case 'cancelAll':
@@ -166,6 +169,13 @@ export class OpGenerator {
       const s = this.rnd();
       const price = s < 0.4 ? this.ref.priceOf(id) : s < 0.97 ? this.price(side) : 0;
       return { k: 'amend', id, price, size: this.int(1, Math.max(2, size * 2)) };
+    }
+    if (q < 0.85 && this.rnd() < 0.3) {
+      // The best order of a side, as a taker's walk fills it (sometimes an empty side, or an overfill).
+      const side = this.rnd() < 0.5 ? BID : ASK;
+      const size = this.ref.sizeOf(this.ref.bestId(side));
+      const s = this.rnd();
+      return { k: 'fillBest', side, size: s < 0.5 ? size : s < 0.95 ? this.int(1, Math.max(1, size)) : size + 1 };
     }
     if (q < 0.85) {
       const id = this.liveId();

@@ -23,7 +23,6 @@ import { type Rejection, reject, safe } from './errors.ts';
 import {
   assetValue,
   belowMaintenance,
-  belowMaintenanceFor,
   crossHealth,
   type Health,
   healthFor,
@@ -292,19 +291,21 @@ export function resolveBankruptcy(
 
 /**
  * After an account's own fill (taker or maker): a unit it closed into debt is
- * resolved at once (bankruptcy), and a unit it left below maintenance is
- * flagged (warned), so the next tick checks it even if no mark moves.
+ * resolved at once (bankruptcy).
+ *
+ * A unit the fill left below maintenance needs nothing here: every account a
+ * command touched has its thresholds refreshed after it (refreshAccount),
+ * and that queues for an exact check at the next tick every account that
+ * could be near or below maintenance (a crossed threshold, or a complex
+ * account), whether or not a mark moves.
  */
-export function afterFill(s: EngineState, m: Market, account: number, wasLong: boolean, checkMaintenance = true): void {
+export function afterFill(s: EngineState, m: Market, account: number, wasLong: boolean): void {
   const pos = m.positions;
-  const iso = pos.isolated[account] === 1;
   if (pos.base[account] === 0 && pos.pnl[account] < 0) {
+    const iso = pos.isolated[account] === 1;
     const col = payingColumn(s, m, account);
     if (col[account] === 0) resolveBankruptcy(s, account, iso ? m : null, m, wasLong);
   }
-  const acc = s.accounts;
-  if (!checkMaintenance || acc.liquidationSince[account] !== 0 || acc.warned[account] !== 0) return;
-  if (belowMaintenanceFor(s, m, account)) s.undo.at(acc.warned, account, 1);
 }
 
 /** Maintenance-weighted value of an account's non-USDC collateral (quote units, float). */

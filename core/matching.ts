@@ -318,7 +318,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
     enforceReduceOnly(s, m, t.account);
     // A taker that adds risk is checked for initial margin right after (IM ≥ MM, and a failure
     // rolls the whole command back), so only a reducing taker needs the maintenance check here.
-    afterFill(s, m, t.account, wasLong, t.reducing);
+    afterFill(s, m, t.account, wasLong);
     s.touch(t.account);
   }
   const result = takeResult;

@@ -215,59 +215,6 @@ export function meetsInitialFor(s: EngineState, m: Market, account: number): boo
   return meetsInitial(healthForInto(s, m, account, checkScratch));
 }
 
-/**
- * belowMaintenance(healthFor(s, m, account)) without allocating a Health: asked after every
- * maker fill. A cross account that is not on portfolio margin needs only the two maintenance
- * sums, so only those are computed (crossMaintenanceInto); everyone else gets the full health.
- */
-export function belowMaintenanceFor(s: EngineState, m: Market, account: number): boolean {
-  if (m.positions.isolated[account] === 1 || s.accounts.portfolio[account] === 1)
-    return belowMaintenance(healthForInto(s, m, account, checkScratch));
-  const t = crossMaintenanceInto(s, account, maintenanceScratch);
-  return Math.floor(t.equity) < Math.ceil(t.requirement);
-}
-
-/** A cross pool's maintenance equity and requirement (crossMaintenanceInto's answer). */
-export interface MaintenanceTerms {
-  equity: number;
-  requirement: number;
-}
-
-const maintenanceScratch: MaintenanceTerms = { equity: 0.5, requirement: 0.5 };
-
-/**
- * The equityMaintenance and maintenanceRequirement of crossHealth under cross
- * rules, and nothing else: the same terms added in the same order
- * (addCrossTerms, addPosition), so both are bit for bit crossHealth's
- * (tests compare them after every command of the engine's property test).
- */
-export function crossMaintenanceInto(s: EngineState, account: number, out: MaintenanceTerms): MaintenanceTerms {
-  let equity = s.accounts.collateral[account];
-  let requirement = 0;
-  const balances = s.accounts.balances;
-  for (let i = 1; i < balances.length; i++) {
-    const units = balances[i][account];
-    if (units === 0) continue;
-    equity += (assetValue(s, i, units) * s.assets[i].maintenanceWeightE6) / RATIO_PRECISION;
-  }
-  const markets = s.markets;
-  for (let i = 0; i < markets.length; i++) {
-    const m = markets[i];
-    const pos = m.positions;
-    if (pos.isolated[account] === 1) continue;
-    const base = pos.base[account];
-    if (base === 0 && pos.pnl[account] === 0 && pos.openBids[account] === 0 && pos.openAsks[account] === 0) continue;
-    equity += positionValue(m, account);
-    // A position with no base adds a requirement of 0 in addPosition too (or none at all): the same sum.
-    if (base === 0) continue;
-    const abs = Math.abs(base);
-    requirement += (((abs * m.markPrice) / BASE_PRECISION) * maintenanceRatioFor(m, abs)) / RATIO_PRECISION;
-  }
-  out.equity = equity;
-  out.requirement = requirement;
-  return out;
-}
-
 /** healthFor written into `out`: same arithmetic, same order. */
 function healthForInto(s: EngineState, m: Market, account: number, out: Health): Health {
   if (m.positions.isolated[account] !== 1) return crossHealthInto(s, account, out);

@@ -12,7 +12,6 @@ import { classicEvents } from '../../core/classic-events.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import type { ErrorCode } from '../../core/errors.ts';
 import type { Event } from '../../core/events.ts';
-import { crossMaintenanceInto, crossMarginHealth } from '../../core/margin/health.ts';
 import type { Market } from '../../core/market.ts';
 import type { MarketParams } from '../../core/params.ts';
 
@@ -137,8 +136,7 @@ export function ledgerTotal(e: Engine): number {
 /**
  * Checks beyond validateInvariants(): every quote entry is a safe integer
  * (DESIGN: a value leaving the safe range is rejected, never rounded), funding
- * indices and the market scalars the engine reads are finite, and the
- * maintenance sums of crossMaintenanceInto equal crossHealth's.
+ * indices and the market scalars the engine reads are finite.
  */
 export function extraInvariants(e: Engine): string[] {
   const out: string[] = [];
@@ -161,15 +159,6 @@ export function extraInvariants(e: Engine): string[] {
     for (const [name, v] of scalars) if (!Number.isFinite(v)) out.push(`market ${m.id} ${name} ${v}`);
     if (!Number.isSafeInteger(m.ammNetBase)) out.push(`market ${m.id} ammNetBase ${m.ammNetBase}`);
     for (let a = 0; a < n; a++) {
-      if (m.id === 0 && e.accounts.portfolio[a] !== 1) {
-        // The maker-fill check's two sums are crossHealth's own, bit for bit.
-        const h = crossMarginHealth(e, a);
-        const t = crossMaintenanceInto(e, a, { equity: 0, requirement: 0 });
-        if (!Object.is(t.equity, h.equityMaintenance) || !Object.is(t.requirement, h.maintenanceRequirement))
-          out.push(
-            `account ${a} maintenance terms ${t.equity}/${t.requirement}, health ${h.equityMaintenance}/${h.maintenanceRequirement}`,
-          );
-      }
       const q = m.positions.quoteEntry[a];
       if (!Number.isSafeInteger(q)) out.push(`market ${m.id} account ${a} quoteEntry ${q} is not a safe integer`);
       if (!Number.isFinite(m.positions.fundingIndex[a])) out.push(`market ${m.id} account ${a} fundingIndex`);

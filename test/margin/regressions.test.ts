@@ -224,6 +224,29 @@ describe('mark-to-market after a trade', () => {
     const ev = s.tick();
     expect(eventsOf(ev, 'liquidationStarted').map((x) => x.account)).toEqual([a]);
   });
+  it('checks, at the next tick, a maker that a fill of its resting bid left below maintenance while the mark stood still', () => {
+    // The curve sits above the oracle ($106.28 against $100), the mark at the median ($100.02).
+    // A rests a bid at $105, under the curve's bid, so only a seller who first takes the curve down
+    // fills it: A buys 100 units $4.98 above the mark and drops below maintenance. Nobody checks A's
+    // health inside the fill; the threshold refresh after the command must queue A for the tick.
+    const s = new Scenario();
+    const eth = s.market('ETH', 100, 4_000);
+    const mm = s.account(100_000);
+    const t = s.account(100_000);
+    s.oracle(eth, 100 * PRICE);
+    s.order(mm, eth, 'buy', 60 * UNIT);
+    s.order(mm, eth, 'buy', 60 * UNIT);
+    s.at(1_000).oracle(eth, 100 * PRICE);
+    expect(eventsOf(s.tick(), 'liquidationStarted')).toEqual([]);
+    const a = s.account(1_100);
+    s.ok({ type: 'placeOrder', account: a, market: eth, side: 'buy', size: 100 * UNIT, price: 105 * PRICE });
+    const mark = s.m(eth).markPrice;
+    const fills = eventsOf(s.order(t, eth, 'sell', 150 * UNIT), 'fill').filter((f) => f.account === a);
+    expect(fills.map((f) => [f.role, f.base, f.price])).toEqual([['maker', 100 * UNIT, 105 * PRICE]]);
+    expect(s.m(eth).markPrice).toBe(mark); // the curve stays the highest of the three: the mark does not move
+    expect(belowMaintenance(crossHealth(s.e, a))).toBe(true);
+    expect(eventsOf(s.tick(), 'liquidationStarted').map((x) => x.account)).toEqual([a]);
+  });
   it('flags an account whose trade was checked at a mark that then returned to the last tick’s mark', () => {
     // The tick skips a market whose mark, ratio and funding equal what it last scanned at. Here the
     // mark leaves that value and comes back: A buys at a mark the buy itself lifts to $107.39 (its

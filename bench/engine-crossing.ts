@@ -100,7 +100,8 @@ function engineSide(): Side & { rejected: number; fills: number; check(): void }
           if (!out.ok) side.rejected++;
           else
             for (const e of out.events)
-              if (e.type === 'bookMatch' || (e.type === 'fill' && e.role === 'taker')) side.fills++;
+              if (e.type === 'bookMatch' || e.type === 'ammMatch' || (e.type === 'fill' && e.role === 'taker'))
+                side.fills++;
         }
       }
     },

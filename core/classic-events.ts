@@ -1,8 +1,9 @@
 /**
- * The engine's compact events expanded into the classic ones. Two kinds of
- * event stand for several: a `liquidationBatch` (a tick's liquidation rows,
- * liquidation-rows.ts) and a `bookMatch` (one fill against a resting order:
- * both fills, the trade and the settlements). Consumers that want one object
+ * The engine's compact events expanded into the classic ones. Three kinds
+ * of event stand for several: a `liquidationBatch` (a tick's liquidation
+ * rows, liquidation-rows.ts), a `bookMatch` (one fill against a resting
+ * order: both fills, the trade and the settlements) and an `ammMatch` (a
+ * taker's curve leg: its fill, the trade and its settlement). Consumers that want one object
  * per classic event (acks, history, the simulator, tests) read
  * `classicEvents`; the gateway's router expands them as it routes.
  */
@@ -10,10 +11,35 @@ import type { Event } from './events.ts';
 import { batchRows, type LiquidationRows } from './liquidation-rows.ts';
 
 type BookMatch = Extract<Event, { type: 'bookMatch' }>;
+type AmmMatch = Extract<Event, { type: 'ammMatch' }>;
 
-/** The classic events a book match stands for, appended to `out` in the order the engine settles and fills. */
-export function expandMatch(e: BookMatch, out: Event[]): Event[] {
+/** The classic events a match stands for, appended to `out` in the order the engine settles and fills. */
+export function expandMatch(e: BookMatch | AmmMatch, out: Event[]): Event[] {
   const market = e.market;
+  if (e.type === 'ammMatch') {
+    if (e.settled !== 0)
+      out.push({ type: 'pnlSettled', account: e.account, market, amount: e.settled, unsettled: e.unsettled });
+    out.push(
+      {
+        type: 'fill',
+        account: e.account,
+        market,
+        side: e.side,
+        base: e.base,
+        quote: e.quote,
+        price: e.price,
+        fee: e.fee,
+        spreadFee: e.spreadFee,
+        realisedPnl: e.realisedPnl,
+        liquidity: 'amm',
+        positionBase: e.positionBase,
+        role: 'taker',
+        orderId: e.orderId < 0 ? undefined : e.orderId,
+      },
+      { type: 'trade', market, price: e.price, size: e.base, takerSide: e.side, liquidity: 'amm' },
+    );
+    return out;
+  }
   if (e.takerSettled !== 0)
     out.push({ type: 'pnlSettled', account: e.taker, market, amount: e.takerSettled, unsettled: e.takerUnsettled });
   if (e.makerSettled !== 0)
@@ -64,7 +90,7 @@ export function classicEvents(events: readonly Event[]): Event[] {
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (e.type === 'liquidationBatch') batch = batchRows(e);
-    else if (e.type === 'bookMatch') matches = true;
+    else if (e.type === 'bookMatch' || e.type === 'ammMatch') matches = true;
   }
   if (batch === null && !matches) return events as Event[];
   const out: Event[] = [];
@@ -74,7 +100,7 @@ export function classicEvents(events: readonly Event[]): Event[] {
     // A row goes before the object that was pushed after it (its `at` is the list's length then).
     for (; r < rows && batch !== null && batch.at[r] <= i; r++) out.push(batch.event(r));
     const e = events[i];
-    if (e.type === 'bookMatch') expandMatch(e, out);
+    if (e.type === 'bookMatch' || e.type === 'ammMatch') expandMatch(e, out);
     else if (e.type !== 'liquidationBatch') out.push(e);
   }
   for (; r < rows && batch !== null; r++) out.push(batch.event(r));

@@ -128,6 +128,29 @@ export type Event =
     }
   | { type: 'trade'; market: number; price: number; size: number; takerSide: Side; liquidity: Liquidity }
   /**
+   * One curve leg of a taker, as one object. It stands for, in this order:
+   * the taker's pnlSettled (when settled ≠ 0), its fill with liquidity
+   * 'amm' and the trade (classicEvents expands it, core/classic-events.ts).
+   */
+  | {
+      type: 'ammMatch';
+      market: number;
+      account: number;
+      side: Side;
+      base: number;
+      quote: number;
+      price: number;
+      fee: number;
+      spreadFee: number;
+      realisedPnl: number;
+      positionBase: number;
+      /** The taker's order id; −1 for a market order. */
+      orderId: number;
+      /** Moved into the taker's collateral by the leg's settlement (0: nothing moved, no pnlSettled). */
+      settled: number;
+      unsettled: number;
+    }
+  /**
    * One fill against a resting order, as one object. It stands for, in this
    * order: the taker's pnlSettled (when takerSettled ≠ 0), the maker's (when
    * makerSettled ≠ 0), the taker's fill, the maker's fill and the trade, all

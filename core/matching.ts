@@ -196,30 +196,25 @@ function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number, s
   u.atField(m, MF.ammNetBase, m.ammNetBase - sign * qty);
   const realised = tk.trade(s, m, sign * qty, -sign * quote);
   const settled = tk.settle(s, m);
-  if (settled !== 0)
-    s.events.push({ type: 'pnlSettled', account: taker, market: m.id, amount: settled, unsettled: tk.pnl });
   const paid = tk.pay(s, m, fee + spreadFee, !t.reducing);
   if (paid !== null) return paid;
   refreshMark(s, m, ts);
-  const price = Math.round(avgPrice);
-  const events = s.events;
-  events.push({
-    type: 'fill',
-    account: taker,
+  s.events.push({
+    type: 'ammMatch',
     market: m.id,
+    account: taker,
     side: t.side,
     base: qty,
     quote,
-    price,
+    price: Math.round(avgPrice),
     fee,
     spreadFee,
     realisedPnl: realised,
-    liquidity: 'amm',
     positionBase: tk.base,
-    role: 'taker',
-    orderId: t.orderId < 0 ? undefined : t.orderId,
+    orderId: t.orderId,
+    settled,
+    unsettled: tk.pnl,
   });
-  events.push({ type: 'trade', market: m.id, price, size: qty, takerSide: t.side, liquidity: 'amm' });
   return null;
 }
 
@@ -241,12 +236,16 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   let remaining = t.size;
   let expired = false;
   // The spreads depend on the AMM's inventory and reserve, the realised variance and the oracle's
-  // confidence. A book fill moves none of them, so the walk computes them again only after one
-  // of these inputs changed (a curve leg, or anything a fill's upkeep did to the market).
+  // confidence, and the curve's quote on its reserves and peg too. A book fill moves none of them,
+  // so the walk computes both again only after one of these inputs changed (a curve leg, or
+  // anything a fill's upkeep did to the market).
   const f = m.f;
   const sp: Spreads = spreadsOfInto(m, walkSpreads);
+  let quote = quoteWith(m, buy, sp);
   let spNet = f[MF.ammNetBase];
   let spReserve = f[MF.baseReserve];
+  let spQuoteReserve = f[MF.quoteReserve];
+  let spPeg = f[MF.pegE6];
   let spVariance = f[MF.varianceRatePerMs];
   let spConfidence = f[MF.oracleConfidence];
   let spOracle = f[MF.oraclePrice];
@@ -254,13 +253,18 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
     if (
       f[MF.ammNetBase] !== spNet ||
       f[MF.baseReserve] !== spReserve ||
+      f[MF.quoteReserve] !== spQuoteReserve ||
+      f[MF.pegE6] !== spPeg ||
       f[MF.varianceRatePerMs] !== spVariance ||
       f[MF.oracleConfidence] !== spConfidence ||
       f[MF.oraclePrice] !== spOracle
     ) {
       spreadsOfInto(m, walkSpreads);
+      quote = quoteWith(m, buy, sp);
       spNet = f[MF.ammNetBase];
       spReserve = f[MF.baseReserve];
+      spQuoteReserve = f[MF.quoteReserve];
+      spPeg = f[MF.pegE6];
       spVariance = f[MF.varianceRatePerMs];
       spConfidence = f[MF.oracleConfidence];
       spOracle = f[MF.oraclePrice];
@@ -271,7 +275,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
     const bookAccount = best.account;
     const bookSize = best.size;
     const bookOk = resting && (limit === 0 || better(buy, bookPrice, limit));
-    if (bookOk && better(buy, bookPrice, quoteWith(m, buy, sp))) {
+    if (bookOk && better(buy, bookPrice, quote)) {
       if (bookAccount === t.account) {
         // Self-trade prevention.
         if (t.selfTrade !== 'expireTaker') removeFromBook(s, m, bookId, 'selfTrade');

@@ -10,7 +10,7 @@
  *   funding ──────────▶ funding/m
  *   marginWarning, liquidationStarted/Ended, bankruptcy ─▶ warnings/a
  *   liquidationBatch: its rows, routed as the events they stand for
- *   bookMatch: routed as its settlements, both fills and the trade
+ *   bookMatch, ammMatch: routed as the settlements, fills and trade they stand for
  *   liquidationStarted/Ended, and every turn's marks ─▶ liquidatable/m (after the turn)
  *   any event naming an account ─▶ margin/a (and positions/a with a market)
  *   an order command's outcome ─▶ orders/a
@@ -56,7 +56,7 @@ export class StreamRouter {
   /** account * 1024 + market */
   private readonly dirtyPositions = new Set<number>();
   private readonly liquidatable: LiquidatableFeed;
-  /** A book match's classic events, routed one by one (route never nests a match). */
+  /** A match's classic events, routed one by one (route never nests a match). */
   private readonly matchParts: Event[] = [];
 
   constructor(
@@ -81,7 +81,7 @@ export class StreamRouter {
     let rows: LiquidationRows | null = null;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
-      if (e.type === 'trade' || e.type === 'bookMatch') hasTradeEvents = true;
+      if (e.type === 'trade' || e.type === 'bookMatch' || e.type === 'ammMatch') hasTradeEvents = true;
       else if (e.type === 'liquidationBatch') rows = batchRows(e);
     }
     if (rows === null) {
@@ -134,7 +134,7 @@ export class StreamRouter {
 
   private route(e: Event, entry: JournalEntry, initiator: number, hasTradeEvents: boolean): void {
     const p = this.publisher;
-    if (e.type === 'bookMatch') {
+    if (e.type === 'bookMatch' || e.type === 'ammMatch') {
       const parts = expandMatch(e, this.matchParts);
       for (let i = 0; i < parts.length; i++) this.route(parts[i], entry, initiator, hasTradeEvents);
       parts.length = 0;

@@ -14,6 +14,7 @@
  * except in the repeg tests.
  */
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { MarketParams } from '../../core/params.ts';
 import {
   eventsOf,
@@ -121,7 +122,7 @@ describe('funding payments', () => {
     ok(e, orderCmd(0, 'buy', UNIT), T0);
     ok(e, orderCmd(1, 'sell', UNIT), T0);
     tickFunding(e);
-    const events = ok(e, orderCmd(0, 'buy', UNIT), TICK_TS);
+    const events = classicEvents(ok(e, orderCmd(0, 'buy', UNIT), TICK_TS));
     expect(oneEvent(events, 'fundingSettled').amount).toBe(-125_000);
     expect(events.findIndex((x) => x.type === 'fundingSettled')).toBeLessThan(
       events.findIndex((x) => x.type === 'fill'),

@@ -6,6 +6,7 @@
  * engine's invariants (conservation to the unit) hold throughout.
  */
 import { describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import { Engine } from '../../core/engine.ts';
 import { genesis, orderFlow } from './stream.ts';
 
@@ -42,7 +43,7 @@ describe('fast book vs naive book through the engine', () => {
       const broken = fast.validateInvariants();
       if (broken.length > 0) throw new Error(`seed ${seed} command ${i} ${JSON.stringify(cmd)}: ${broken.join('; ')}`);
       if (a.ok) {
-        for (const e of a.events) {
+        for (const e of classicEvents(a.events)) {
           if (e.type === 'fill') filled++;
           if (e.type === 'orderRested') rested++;
         }

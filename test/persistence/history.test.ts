@@ -3,7 +3,9 @@
  * events of its outcomes, and pages (either order, any page size, any time
  * window, kind and market filters) cover them once each.
  */
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Event } from '../../core/events.ts';
 import { CSV_HEADER, exportHistory } from '../../persistence/history-export.ts';
 import { type HistoryKind, historyKindOf } from '../../persistence/history-kinds.ts';
@@ -34,7 +36,7 @@ beforeAll(() => {
   expected = [];
   for (const { entry, outcome } of j.committed) {
     if (!outcome.ok) continue;
-    for (const ev of outcome.events) {
+    for (const ev of classicEvents(outcome.events)) {
       const kind = historyKindOf(ev.type);
       if (kind === undefined) continue;
       const f = ev as unknown as { account: number; market?: number };

@@ -18,7 +18,10 @@
  * and with P₁ = p(1−ρ) − idxLong + C and P₂ = p(1+ρ) − idxShort + C the
  * whole test is   x > −P₂ && (x > P₁ || x < 0).
  * Thresholds are nudged early so float rounding only adds candidates;
- * every candidate is checked exactly. ulp(2^50) = 0.125 price units.
+ * every candidate is checked exactly. ulp(2^50) = 0.125 price units. A line
+ * further than 2^48 from zero on its safe side (a rich account with a small
+ * position) is written at 2^48, which the scan passes earlier than the true
+ * line, never later; one that far on the unsafe side makes it complex.
  *
  * A position gets a threshold when its equity depends on its own mark only:
  * an isolated position, or the only cross position of an account holding no
@@ -70,8 +73,16 @@ function noteThreshold(pos: PositionColumns, x: number): void {
 }
 
 const C = 2 ** 50;
-/** Thresholds beyond this magnitude would lose the sign or precision: such positions are complex. */
+/**
+ * Thresholds beyond this magnitude would lose the sign or precision. A line
+ * beyond it on the safe side (a long's A far below, a short's B far above
+ * any price: a rich account with a small position) is written at the edge
+ * instead, which the scan passes earlier than the true line, never later;
+ * one beyond it on the other side makes the position complex.
+ */
 const MAX_MAGNITUDE = 2 ** 48;
+/** The edge a line beyond MAX_MAGNITUDE on the safe side is written at. */
+const SAFE_EDGE = MAX_MAGNITUDE - 1;
 /** Absolute slack, quote units, covering the floor/ceil of the exact check. */
 const ROUNDING_UNITS = 4;
 /** Price units added on the early side, covering float error in A and B. */
@@ -82,13 +93,20 @@ export function watchRatio(m: Market): number {
   return (m.maintenanceRatioE6 / RATIO_PRECISION) * (1 + m.params.warningBufferE6 / RATIO_PRECISION);
 }
 
-/** Column value for a position of base `b`, funding index `fi`, equity constant `k0`; NaN when out of range. */
+/**
+ * Column value for a position of base `b`, funding index `fi`, equity
+ * constant `k0`; NaN when out of range on the unsafe side (or not a number).
+ */
 export function thresholdFor(k0: number, b: number, fi: number): number {
   if (b > 0) {
-    const a = ((ROUNDING_UNITS - k0) * BASE_PRECISION) / b - fi;
+    let a = ((ROUNDING_UNITS - k0) * BASE_PRECISION) / b - fi;
+    // The long needs attention when p·(1−ρ) − idxLong < A: a lower A is safer, so A is raised to the edge.
+    if (a <= -MAX_MAGNITUDE) a = -SAFE_EDGE;
     return Math.abs(a) < MAX_MAGNITUDE ? a + C + EARLY_PRICE_UNITS : Number.NaN;
   }
-  const bb = ((k0 - ROUNDING_UNITS) * BASE_PRECISION) / -b - fi;
+  let bb = ((k0 - ROUNDING_UNITS) * BASE_PRECISION) / -b - fi;
+  // The short needs attention when p·(1+ρ) − idxShort > B: a higher B is safer, so B is lowered to the edge.
+  if (bb >= MAX_MAGNITUDE) bb = SAFE_EDGE;
   return Math.abs(bb) < MAX_MAGNITUDE ? -(bb + C) + EARLY_PRICE_UNITS : Number.NaN;
 }
 

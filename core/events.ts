@@ -20,6 +20,24 @@ export type CancelReason =
   | 'triggerFailed'
   | 'postOnly';
 
+/** What a fill reports of one account's side of it (a `fill`, and an `ammMatch` that stands for one). */
+export interface FillFields {
+  account: number;
+  market: number;
+  side: Side;
+  /** Base units filled. */
+  base: number;
+  /** Quote units exchanged on the curve or with the maker, before fees. */
+  quote: number;
+  /** Average price, 1e-6 USD (rounded). */
+  price: number;
+  fee: number;
+  spreadFee: number;
+  realisedPnl: number;
+  /** Position after the fill. */
+  positionBase: number;
+}
+
 export type Event =
   | { type: 'marketCreated'; market: number; symbol: string; params: MarketParams }
   | { type: 'marketUpdated'; market: number; params: MarketParams }
@@ -104,52 +122,28 @@ export type Event =
       feePoolCovered: number;
     }
   | { type: 'insuranceDeposited'; amount: number; insuranceFund: number }
-  | {
+  | ({
       type: 'fill';
-      account: number;
-      market: number;
-      side: Side;
-      /** Base units filled. */
-      base: number;
-      /** Quote units exchanged on the curve or with the maker, before fees. */
-      quote: number;
-      /** Average price, 1e-6 USD (rounded). */
-      price: number;
-      fee: number;
-      spreadFee: number;
-      realisedPnl: number;
       liquidity: Liquidity;
-      /** Position after the fill. */
-      positionBase: number;
       /** Taker or maker side of the trade; the AMM is never an account. */
       role?: 'taker' | 'maker';
       /** The account's order that filled, when it was a book order. */
       orderId?: number;
-    }
+    } & FillFields)
   | { type: 'trade'; market: number; price: number; size: number; takerSide: Side; liquidity: Liquidity }
   /**
    * One curve leg of a taker, as one object. It stands for, in this order:
    * the taker's pnlSettled (when settled ≠ 0), its fill with liquidity
    * 'amm' and the trade (classicEvents expands it, core/classic-events.ts).
    */
-  | {
+  | ({
       type: 'ammMatch';
-      market: number;
-      account: number;
-      side: Side;
-      base: number;
-      quote: number;
-      price: number;
-      fee: number;
-      spreadFee: number;
-      realisedPnl: number;
-      positionBase: number;
       /** The taker's order id; −1 for a market order. */
       orderId: number;
       /** Moved into the taker's collateral by the leg's settlement (0: nothing moved, no pnlSettled). */
       settled: number;
       unsettled: number;
-    }
+    } & FillFields)
   /**
    * One fill against a resting order, as one object. It stands for, in this
    * order: the taker's pnlSettled (when takerSettled ≠ 0), the maker's (when

@@ -59,12 +59,19 @@ export class HeldPosition {
     if (this.paying[a] !== this.collateral) u.at(this.paying, a, this.collateral);
   }
 
-  /** settleFunding: pending funding into the unsettled PnL (its event as settleFunding's). */
+  /**
+   * settleFunding: pending funding into the unsettled PnL (its event as settleFunding's).
+   * The common case, nothing pending, is kept small enough for the compiler to inline into
+   * every fill (its budget is counted in bytecode); the settlement itself is fundingMoved.
+   */
   settleFunding(s: EngineState, m: Market): void {
     const base = this.base;
-    if (base === 0) return;
+    if (base !== 0 && this.fundingIndex !== sideIndex(m, base)) this.fundingMoved(s, m);
+  }
+
+  private fundingMoved(s: EngineState, m: Market): void {
+    const base = this.base;
     const index = sideIndex(m, base);
-    if (this.fundingIndex === index) return;
     const owed = fundingOwed(base, index, this.fundingIndex);
     this.fundingIndex = index;
     if (owed !== 0) {
@@ -105,7 +112,7 @@ export class HeldPosition {
   pay(s: EngineState, m: Market, fee: number, mustPay: boolean): Rejection | null {
     if (fee <= 0) return null;
     const col = this.collateral;
-    if (mustPay && col < fee) return reject('INSUFFICIENT_COLLATERAL', `fees ${fee} > collateral ${col}`);
+    if (mustPay && col < fee) return feesExceed(fee, col);
     const paid = Math.min(fee, col);
     if (paid > 0) {
       this.collateral = col - paid;
@@ -122,4 +129,9 @@ export class HeldPosition {
     this.collateral += paid;
     return paid;
   }
+}
+
+/** The rejection of a fee the collateral cannot pay (out of line: the fee paths stay small enough to inline). */
+function feesExceed(fee: number, collateral: number): Rejection {
+  return reject('INSUFFICIENT_COLLATERAL', `fees ${fee} > collateral ${collateral}`);
 }

@@ -102,8 +102,13 @@ export function fillBestResting(
   const pos = m.positions;
   const reduceOnly = pos.reduceOnlyOrders[maker] > 0 && m.book.get(id)?.reduceOnly === true;
   const code = m.book.fillBest(side, qty);
-  if (code !== 'OK') throw new Error(`fill of the best ${side === BID ? 'bid' : 'ask'} ${id}: ${code}`);
+  if (code !== 'OK') bestFillFailed(side, id, code);
   if (reduceOnly && !m.book.has(id)) s.undo.at(pos.reduceOnlyOrders, maker, pos.reduceOnlyOrders[maker] - 1);
+}
+
+/** A walk that found a best order the book then could not fill is a bug: fail the command (INTERNAL_ERROR). */
+function bestFillFailed(side: BookSide, id: number, code: BookCode): never {
+  throw new Error(`fill of the best ${side === BID ? 'bid' : 'ask'} ${id}: ${code}`);
 }
 
 /**

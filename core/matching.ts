@@ -320,8 +320,9 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   if (t.size - remaining > 0) {
     tk.store(s, m);
     enforceReduceOnly(s, m, t.account);
-    // A taker that adds risk is checked for initial margin right after (IM ≥ MM, and a failure
-    // rolls the whole command back), so only a reducing taker needs the maintenance check here.
+    // A taker that adds risk is checked for initial margin right after (a failure rolls the whole
+    // command back); one that reduces and is left below maintenance is queued for the next tick by
+    // the threshold refresh after the command (afterFill resolves only a close into debt).
     afterFill(s, m, t.account, wasLong);
     s.touch(t.account);
   }

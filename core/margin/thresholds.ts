@@ -190,62 +190,20 @@ export function refreshAccount(s: EngineState, account: number): void {
 
 /** Is a threshold crossed at the market's current mark, ratio and funding? (The scan's test.) */
 function crossed(m: Market, x: number): boolean {
-  return currentLine
-    .at(m.markPrice, m.maintenanceRatioE6, m.params.warningBufferE6, m.cumFundingLong, m.cumFundingShort)
-    .passes(x);
+  return crossedAt(x, m.markPrice, watchRatio(m), m.cumFundingLong, m.cumFundingShort);
 }
 
 /** The same test at the values the last scan recorded (what the next tick compares to decide on a rescan). */
 function crossedAtLastScan(m: Market, x: number): boolean {
-  return scanLine
-    .at(m.markAtTick, m.maintenanceAtTick, m.params.warningBufferE6, m.fundingLongAtTick, m.fundingShortAtTick)
-    .passes(x);
+  const rho = (m.maintenanceAtTick / RATIO_PRECISION) * (1 + m.params.warningBufferE6 / RATIO_PRECISION);
+  return crossedAt(x, m.markAtTick, rho, m.fundingLongAtTick, m.fundingShortAtTick);
 }
 
-/**
- * The scan's two constants at one set of market values (mark, maintenance
- * ratio, warning buffer, both funding indices), kept while the values
- * hold: after a command, refreshAccount asks for the same market's for
- * every account the command touched. A pure function of the values, so the
- * answer is the same cached or not.
- */
-class WatchLine {
-  private mark = Number.NaN;
-  private ratioE6 = Number.NaN;
-  private bufferE6 = Number.NaN;
-  private fundingLong = Number.NaN;
-  private fundingShort = Number.NaN;
-  private p1 = 0.5;
-  private np2 = 0.5;
-
-  at(mark: number, ratioE6: number, bufferE6: number, fundingLong: number, fundingShort: number): this {
-    if (
-      mark !== this.mark ||
-      ratioE6 !== this.ratioE6 ||
-      bufferE6 !== this.bufferE6 ||
-      fundingLong !== this.fundingLong ||
-      fundingShort !== this.fundingShort
-    ) {
-      const rho = (ratioE6 / RATIO_PRECISION) * (1 + bufferE6 / RATIO_PRECISION);
-      this.p1 = mark * (1 - rho) - fundingLong + C;
-      this.np2 = -(mark * (1 + rho) - fundingShort + C);
-      this.mark = mark;
-      this.ratioE6 = ratioE6;
-      this.bufferE6 = bufferE6;
-      this.fundingLong = fundingLong;
-      this.fundingShort = fundingShort;
-    }
-    return this;
-  }
-
-  /** The scan's test: x > −P₂ && (x > P₁ || x < 0). */
-  passes(x: number): boolean {
-    return x > this.np2 && (x > this.p1 || x < 0);
-  }
+function crossedAt(x: number, mark: number, rho: number, fundingLong: number, fundingShort: number): boolean {
+  const p1 = mark * (1 - rho) - fundingLong + C;
+  const np2 = -(mark * (1 + rho) - fundingShort + C);
+  return x > np2 && (x > p1 || x < 0);
 }
-
-const currentLine = new WatchLine();
-const scanLine = new WatchLine();
 
 /** Recompute every threshold of a market's positions (after a parameter change). */
 export function refreshMarket(s: EngineState, m: Market): void {

@@ -21,51 +21,36 @@
  *               band — and, in a strict stream (window 0, max fill 50%, band
  *               100%), none at all.
  * A property enables one category (so each test fails for one reason); the
- * others are counted, not thrown.
+ * others are counted, not thrown. The restore and maintenance checks live in
+ * stream-checks.ts; this file builds the world and drives its steps.
  */
 
 import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
-import type { Event } from '../../core/events.ts';
 import { crossHealth } from '../../core/margin/health.ts';
 import type { MarketParams } from '../../core/params.ts';
 import { baseToReachPrice } from '../../vamm/curve.ts';
 import { maxFillBase } from '../../vamm/guards.ts';
 import { START_PRICES_USD, type Step, type StepKind, type StreamSetup, SYMBOLS } from './arbs.ts';
 import {
-  bandLimited,
   eventsOf,
   insuranceViolations,
-  MAX_BACKSTOP_STEPS,
-  maxFillLimited,
-  minWindowTicks,
   type NaiveUnit,
   naiveDistressed,
-  oracleStaleForMargin,
   PRICE,
   Rng,
-  restoreTarget,
   show,
   UNIT,
   USD,
-  unitHealth,
   unitMarkets,
 } from './helpers.ts';
+import { maintenanceFailures, restoreFailures } from './stream-checks.ts';
 
 export * from './arbs.ts';
 
 export type Category = 'ledger' | 'insurance' | 'restore' | 'maintenance';
 export const CATEGORIES: readonly Category[] = ['ledger', 'insurance', 'restore', 'maintenance'];
-
-/** Quote units a restored unit may fall short of maintenance + buffer by (penalty and quote rounding). */
-/**
- * How close to maintenance + buffer a liquidation must land: 5 units, or 1% of the buffer when
- * that is more. Closing moves the curve and the mark (and, for cross accounts, other markets
- * move with other liquidations), so the target is met to within a small share of the cushion.
- */
-const RESTORE_TOLERANCE = 5;
-const RESTORE_TOLERANCE_SHARE_OF_BUFFER = 0.01;
 
 export interface StreamStats {
   commands: number;
@@ -244,112 +229,14 @@ export class World {
     }
     const money = insuranceViolations(events, fund, e.insuranceFund, (m) => e.markets[m].params.liquidatorShareE6);
     if (money.length > 0) this.fail('insurance', cmd, money.join('\n'));
-    if (eventsOf(events, 'liquidation').length > 0) this.checkRestored(cmd, events);
+    if (eventsOf(events, 'liquidation').length > 0)
+      for (const m of restoreFailures(e, cmd, events, this.ts, this.marksBefore)) this.fail('restore', cmd, m);
     if (cmd.type === 'tick') {
       st.ticks++;
-      this.checkMaintenance(cmd, events);
+      for (const m of maintenanceFailures(e, events, this.ts, this.setup.strict, this.marksBefore))
+        this.fail('maintenance', cmd, m);
     }
     return out;
-  }
-
-  /** How the marks moved during the command, for messages. */
-  private markMoves(): string {
-    const moved = this.e.markets.filter((m) => m.markPrice !== this.marksBefore[m.id]);
-    if (moved.length === 0) return 'no mark moved during the command';
-    return `marks moved during the command: ${moved.map((m) => `market ${m.id} ${this.marksBefore[m.id]} → ${m.markPrice}`).join(', ')}`;
-  }
-
-  private checkRestored(cmd: Command, events: readonly Event[]): void {
-    /** Did another account's liquidation, after this account's last one, hit a market this account holds? */
-    const movedAfterByOthers = (e: Engine, evs: readonly Event[], account: number): boolean => {
-      let last = -1;
-      evs.forEach((x, i) => {
-        if (x.type === 'liquidation' && x.account === account) last = i;
-      });
-      return evs.some(
-        (x, i) =>
-          i > last &&
-          x.type === 'liquidation' &&
-          x.account !== account &&
-          e.markets[x.market].positions.base[account] !== 0,
-      );
-    };
-    const e = this.e;
-    const limited = cmd.type === 'tick' ? maxFillLimited(e, events) : new Set<string>();
-    const byUnit = new Map<string, { account: number; market: number; base: number; steps: number }>();
-    for (const ev of eventsOf(events, 'liquidation')) {
-      const key = `${ev.account}:${ev.market}`;
-      const u = byUnit.get(key) ?? { account: ev.account, market: ev.market, base: 0, steps: 0 };
-      u.base += ev.base;
-      u.steps++;
-      byUnit.set(key, u);
-    }
-    for (const [key, u] of byUnit) {
-      const m = e.markets[u.market];
-      if (m.positions.base[u.account] === 0) continue; // closed
-      const h = unitHealth(e, u.account, u.market);
-      const target = restoreTarget(h, m.params.liquidationBufferE6);
-      const tolerance = Math.max(
-        RESTORE_TOLERANCE,
-        (target - h.maintenanceRequirement) * RESTORE_TOLERANCE_SHARE_OF_BUFFER,
-      );
-      if (h.equityMaintenance >= target - tolerance) continue;
-      if (cmd.type === 'liquidate' && u.base === cmd.size) continue; // the liquidator took less than needed
-      if (limited.has(key)) continue;
-      if (cmd.type === 'tick' && (oracleStaleForMargin(m, this.ts) || bandLimited(m, m.positions.base[u.account])))
-        continue;
-      // Restored at its own liquidation, then moved by later liquidations of others in the same
-      // tick (they move the curve and so the mark): a market move, not a short liquidation —
-      // as long as the account is still above maintenance.
-      if (
-        cmd.type === 'tick' &&
-        h.equityMaintenance >= h.maintenanceRequirement &&
-        movedAfterByOthers(e, events, u.account)
-      )
-        continue;
-      this.fail(
-        'restore',
-        cmd,
-        `account ${u.account} market ${u.market}: ${u.steps} liquidation step(s) of ${u.base} base leave equity ${h.equityMaintenance} ` +
-          `< maintenance ${h.maintenanceRequirement} + buffer = ${target} (short by ${target - h.equityMaintenance}); ` +
-          `${h.equityMaintenance < h.maintenanceRequirement ? 'still BELOW maintenance' : 'above maintenance'}` +
-          `${u.steps === MAX_BACKSTOP_STEPS ? ' (backstop step limit)' : ''}; ${this.markMoves()}\n` +
-          `events: ${show(events.filter((x) => 'account' in x && x.account === u.account))}`,
-      );
-    }
-  }
-
-  private checkMaintenance(cmd: Command, events: readonly Event[]): void {
-    const e = this.e;
-    const limited = maxFillLimited(e, events);
-    for (let a = 0; a < e.accounts.count; a++) {
-      const units = naiveDistressed(e, a);
-      if (units.length === 0) continue;
-      if (!this.setup.strict && this.excused(a, units, limited)) continue;
-      this.fail(
-        'maintenance',
-        cmd,
-        `account ${a} is below maintenance after the tick: ${show(units.map((u) => ({ market: u.market, equity: u.health.equityMaintenance, maintenance: u.health.maintenanceRequirement })))}; ` +
-          `liquidationSince ${e.accounts.liquidationSince[a]}, tick ${e.tickCount}; positions ${show(e.markets.map((m) => [m.positions.base[a], m.positions.pnl[a], m.positions.isolated[a]]))}; ` +
-          `${this.markMoves()}\n` +
-          `its events this tick: ${show(events.filter((x) => 'account' in x && x.account === a))}`,
-      );
-    }
-  }
-
-  private excused(a: number, units: NaiveUnit[], limited: Set<string>): boolean {
-    const e = this.e;
-    const since = e.accounts.liquidationSince[a];
-    if (since !== 0 && e.tickCount - since < minWindowTicks(e, a)) return true;
-    for (const u of units) {
-      for (const m of unitMarkets(e, u)) {
-        if (oracleStaleForMargin(m, this.ts)) return true;
-        if (limited.has(`${a}:${m.id}`)) return true;
-        // The backstop stops at the edge of the price band around the oracle (price protection).
-        if (bandLimited(m, m.positions.base[a])) return true;
-      }
-    }
-    return false;
   }
 
   // ─── Steps ────────────────────────────────────────────────────────────────

@@ -28,8 +28,6 @@ import { afterFill } from './liquidation.ts';
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
 import { enforceReduceOnly, fillBestResting, removeFromBook } from './orders.ts';
-import { applyFill } from './position.ts';
-import { payingColumn, settleFunding, settlePnl } from './settle.ts';
 import { spreadsOf, spreadsOfInto } from './spreads.ts';
 import type { EngineState } from './state.ts';
 
@@ -55,26 +53,13 @@ export interface TakeResult {
   expired: boolean;
 }
 
-/** Charge a fee into the fee pool; a taker that is not reducing must pay in full. */
-function chargeFee(s: EngineState, m: Market, account: number, fee: number, mustPay: boolean): Rejection | null {
-  if (fee <= 0) return null;
-  const col = payingColumn(s, m, account);
-  if (mustPay && col[account] < fee)
-    return reject('INSUFFICIENT_COLLATERAL', `fees ${fee} > collateral ${col[account]}`);
-  const paid = Math.min(fee, col[account]);
-  if (paid > 0) {
-    s.undo.at(col, account, col[account] - paid);
-    s.undo.atField(m, MF.feePool, m.feePool + paid);
-  }
-  return null;
-}
-
 /**
  * The walk's taker, held from the first fill to the end of the walk and
  * written once (held-position.ts): a sweep of five levels used to write its
  * columns at every one. Nothing a walk runs reads them meanwhile: a fill's
- * upkeep touches only its maker. The maker of each book fill is held for
- * that fill alone.
+ * upkeep touches only its maker. The maker of each book fill, and of each
+ * resting order the curve fills (ammFillsCrossedOrders), is held for that
+ * fill alone.
  */
 const tk = new HeldPosition();
 const mk = new HeldPosition();
@@ -390,7 +375,8 @@ export function ammFillsCrossedOrders(s: EngineState, m: Market, ts: number): vo
     // The maker pays (bid) or receives (ask) its own price; the curve's difference is the AMM's.
     const surplus = direction === 'long' ? makerQuote - swap.quote : swap.quote - makerQuote;
     if (surplus < 0) return; // rounding put the order a hair inside the curve: leave it
-    settleFunding(s, m, maker);
+    mk.load(s, m, maker);
+    mk.settleFunding(s, m);
     const sign = direction === 'long' ? 1 : -1;
     u.atField(m, MF.baseReserve, swap.baseReserve);
     u.atField(m, MF.quoteReserve, swap.quoteReserve);
@@ -398,9 +384,12 @@ export function ammFillsCrossedOrders(s: EngineState, m: Market, ts: number): vo
     // The maker trades the curve's quote (virtual, zero-sum with the curve) and pays the
     // difference to its own price as a real fee: it gets exactly its limit price, and the
     // AMM's price improvement is money that moved, not money that appeared.
-    const realised = applyFill(s, m, maker, sign * qty, -sign * swap.quote);
-    settlePnl(s, m, maker);
-    chargeFee(s, m, maker, surplus, false);
+    const realised = mk.trade(s, m, sign * qty, -sign * swap.quote);
+    const settled = mk.settle(s, m);
+    if (settled !== 0)
+      s.events.push({ type: 'pnlSettled', account: maker, market: m.id, amount: settled, unsettled: mk.pnl });
+    mk.pay(s, m, surplus, false);
+    mk.store(s, m);
     fillBestResting(s, m, direction === 'long' ? BID : ASK, id, maker, qty);
     const open = direction === 'long' ? m.positions.openBids : m.positions.openAsks;
     u.at(open, maker, open[maker] - qty);

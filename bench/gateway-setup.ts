@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { moduleLoaderArgs, siblingModule } from '../bin/source-files.ts';
 import type { Command } from '../core/commands.ts';
 import { Engine } from '../core/engine.ts';
 import { DEFAULT_LOOP_OPTIONS, Loop } from '../core/loop.ts';
@@ -36,9 +37,9 @@ const OPEN_LIMITS = {
 
 export function runLoad<T>(task: Task, onMessage?: (m: unknown) => void): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL('./gateway-load.ts', import.meta.url), [], {
+    const child = fork(siblingModule(import.meta.url, 'gateway-load'), [], {
       // CLEARLOOP_BENCH_LOAD_ARGV: extra node flags for the generator (e.g. "--cpu-prof --cpu-prof-dir=DIR").
-      execArgv: ['--import', 'tsx', ...(process.env.CLEARLOOP_BENCH_LOAD_ARGV ?? '').split(' ').filter(Boolean)],
+      execArgv: [...moduleLoaderArgs(), ...(process.env.CLEARLOOP_BENCH_LOAD_ARGV ?? '').split(' ').filter(Boolean)],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     child.on('message', (m: { result?: T }) => {

@@ -9,8 +9,8 @@
  * state hash.
  */
 import { execFileSync } from 'node:child_process';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moduleLoaderArgs, siblingModule } from '../bin/source-files.ts';
 import { Engine } from '../core/engine.ts';
 import { openStore } from '../persistence/store.ts';
 import { type BenchOptions, note, type Report, round, wants } from './harness.ts';
@@ -19,7 +19,7 @@ import { benchDir, benchLoop, orderCommands, runAll, setupCommands } from './per
 const ACCOUNTS = 10_000;
 const COMMANDS = 1_000_000;
 const RUNS = 3;
-const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'recover-child.ts');
+const CHILD = fileURLToPath(siblingModule(import.meta.url, 'recover-child'));
 
 interface Startup {
   ms: number;
@@ -30,7 +30,7 @@ interface Startup {
 }
 
 function coldStart(dbPath: string): Startup {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', CHILD, dbPath], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [...moduleLoaderArgs(), CHILD, dbPath], { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').pop() ?? '') as Startup;
 }
 

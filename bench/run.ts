@@ -1,19 +1,23 @@
 /**
  * `npm run bench` runs every bench/*.bench.ts, each in a process of its own;
  * `npm run bench -- NAME` runs one: NAME is a file stem (`engine`) or a
- * figure (`engine.market_orders`).
+ * figure (`engine.market_orders`). `npm run bench` runs them compiled
+ * (dist/bench/*.bench.js), as `npm start` runs the exchange; run through tsx
+ * (`npx tsx bench/run.ts`) they work the same, only slower (bin/source-files.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MODULE_EXT } from '../bin/source-files.ts';
 import type { BenchModule, Figure } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const arg = process.argv[2] ?? null;
+const suffix = `.bench${MODULE_EXT}`;
 const stems = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.ts'))
-  .map((f) => f.slice(0, -'.bench.ts'.length))
+  .filter((f) => f.endsWith(suffix))
+  .map((f) => f.slice(0, -suffix.length))
   .sort();
 const fileWanted = arg === null ? null : arg.split('.')[0];
 const only = arg?.includes('.') ? arg : null;
@@ -43,7 +47,7 @@ if (selected.length > 1) {
   }
 } else {
   for (const stem of selected) {
-    const mod = (await import(pathToFileURL(join(here, `${stem}.bench.ts`)).href)) as BenchModule;
+    const mod = (await import(pathToFileURL(join(here, `${stem}${suffix}`)).href)) as BenchModule;
     process.stderr.write(`# ${stem}\n`);
     await mod.run(report, { only });
   }

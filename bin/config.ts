@@ -5,10 +5,10 @@
  * hold a market the engine would refuse.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { checkParams, DEFAULT_MARKET_PARAMS, type MarketParams } from '../core/params.ts';
 import { DEFAULT_MIN_TURN_GAP_US } from '../gateway/turn-pacer.ts';
+import { REPO_ROOT } from './source-files.ts';
 
 export interface MarketConfig {
   symbol: string;
@@ -88,8 +88,7 @@ export class ConfigError extends Error {
   }
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_CONFIG_PATH = join(here, '..', 'config', 'default.json');
+export const DEFAULT_CONFIG_PATH = join(REPO_ROOT, 'config', 'default.json');
 
 type Obj = Record<string, unknown>;
 

@@ -172,10 +172,6 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
     tickIntervalMs: config.loop.idleTickMs,
     minTurnGapUs: config.loop.minTurnGapUs,
   });
-  log(
-    `clearloop listening on http://${config.gateway.host}:${gateway.port} (WebSocket on the same port), journal ${path}`,
-  );
-
   const timers: NodeJS.Timeout[] = [];
   if (config.oracle.simulated) {
     const sim = new OracleSim(
@@ -279,6 +275,10 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
       return stopped;
     },
   };
+  // Announced last, once everything is running and a SIGTERM would stop it cleanly: a supervisor
+  // (or a test) that signals the moment it reads this line used to find no handler yet, and the
+  // process died without its closing snapshot.
+  log(`clearloop listening on http://${host}:${gateway.port} (WebSocket on the same port), journal ${path}`);
   return running;
 }
 

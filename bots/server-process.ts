@@ -1,6 +1,7 @@
 /**
  * The real exchange process for the demo and the bot tests: bin/server.ts
- * spawned with Node and tsx on a journal path and port 0 (a free loopback
+ * spawned with Node and tsx (or a compiled dist/bin/server.js with plain
+ * Node, as `npm start` runs it) on a journal path and port 0 (a free loopback
  * port, read back from its "listening on" line), stopped with SIGTERM (it
  * drains the loop, writes a snapshot and closes the journal) and killed
  * only if it does not exit in time.
@@ -11,16 +12,18 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { REPO_ROOT } from '../bin/source-files.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { REPO_ROOT };
 
 export interface ServerProcessOptions {
   /** Journal file; the admin key is written beside it on first start. */
   dataPath: string;
   /** Config file (default: the server's own default, config/default.json). */
   configPath?: string;
+  /** The server's entry: bin/server.ts through tsx (default), or a compiled server.js run by plain Node. */
+  entry?: string;
   /** Default 0: any free port. */
   port?: number;
   /** Each line the server prints (stdout and stderr). */
@@ -41,7 +44,8 @@ export interface ServerProcess {
 
 export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
   mkdirSync(dirname(o.dataPath), { recursive: true });
-  const args = ['--import', 'tsx', join(REPO_ROOT, 'bin', 'server.ts')];
+  const entry = o.entry ?? join(REPO_ROOT, 'bin', 'server.ts');
+  const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : ['--enable-source-maps', entry];
   if (o.configPath !== undefined) args.push(o.configPath);
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,

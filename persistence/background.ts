@@ -39,7 +39,10 @@ export class BackgroundWorker {
   private readonly exited: Promise<void>;
 
   constructor(config: BackgroundConfig) {
-    this.worker = new Worker(new URL('./background-worker.mjs', import.meta.url), {
+    // From the sources, the worker loads its TypeScript through tsx (background-worker.mjs); compiled
+    // (dist/, npm start), it is plain JavaScript.
+    const entry = import.meta.url.endsWith('.ts') ? './background-worker.mjs' : './background-worker.js';
+    this.worker = new Worker(new URL(entry, import.meta.url), {
       workerData: config,
       execArgv: withoutModuleHooks(process.execArgv),
     });

@@ -10,10 +10,10 @@
  * covers only the time all markets have data for.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../bin/source-files.ts';
 
-export const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), 'data');
+export const DATA_DIR = join(REPO_ROOT, 'sim', 'data');
 /** Oracle points per bar. */
 export const POINTS_PER_BAR = 4;
 

@@ -169,7 +169,9 @@ export class RiskPool {
     }
     this.#clock = clock;
     this.#elapsed = typeof clock.elapsed === 'function' ? () => clock.elapsed!() : () => clock.now();
-    const filename = options.workerFile ?? new URL('./worker.ts', import.meta.url).href;
+    // The worker beside this module: worker.ts from the sources (loaded through tsx), worker.js compiled.
+    const own = import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js';
+    const filename = options.workerFile ?? new URL(own, import.meta.url).href;
     this.#piscina = new Piscina<RiskTask, RiskReply>({
       filename,
       execArgv: options.execArgv ?? (filename.endsWith('.ts') ? ['--import', 'tsx'] : []),

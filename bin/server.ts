@@ -160,7 +160,11 @@ export async function main(argv: string[] = [], o: MainOptions = {}): Promise<Ru
     log(`warm-up: ${n} liquidations on throwaway engines in ${Math.round(performance.now() - t0)} ms`);
   }
 
-  store.startBackground();
+  const background = store.startBackground();
+  background.onProblem((err) => log(`background worker: ${err.message}`));
+  // One round trip before serving: a worker that cannot load or reach the journal fails the start
+  // here. Without it the exchange ran on with no WAL checkpoints, background snapshots or history.
+  await background.checkpoint();
   const gateway = await startGateway({
     engine,
     loop,

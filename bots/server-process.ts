@@ -13,7 +13,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { REPO_ROOT } from '../bin/source-files.ts';
+import { fileURLToPath } from 'node:url';
+import { MODULE_EXT, REPO_ROOT } from '../bin/source-files.ts';
 
 export { REPO_ROOT };
 
@@ -22,7 +23,10 @@ export interface ServerProcessOptions {
   dataPath: string;
   /** Config file (default: the server's own default, config/default.json). */
   configPath?: string;
-  /** The server's entry: bin/server.ts through tsx (default), or a compiled server.js run by plain Node. */
+  /**
+   * The server's entry: by default the one beside this module's own tree (bin/server.ts through tsx
+   * from the sources, dist/bin/server.js compiled); a .js entry runs with plain Node.
+   */
   entry?: string;
   /** Default 0: any free port. */
   port?: number;
@@ -44,7 +48,7 @@ export interface ServerProcess {
 
 export function spawnServer(o: ServerProcessOptions): Promise<ServerProcess> {
   mkdirSync(dirname(o.dataPath), { recursive: true });
-  const entry = o.entry ?? join(REPO_ROOT, 'bin', 'server.ts');
+  const entry = o.entry ?? fileURLToPath(new URL(`../bin/server${MODULE_EXT}`, import.meta.url));
   const args = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : ['--enable-source-maps', entry];
   if (o.configPath !== undefined) args.push(o.configPath);
   const child = spawn(process.execPath, args, {

@@ -51,7 +51,11 @@ export class BackgroundWorker {
     this.worker.on('error', (err) => this.fail(err));
     this.exited = new Promise<void>((resolve) =>
       this.worker.once('exit', (code) => {
-        if (this.pending.size > 0) this.fail(new Error(`the background worker exited with code ${code}`));
+        // Unasked (not closing), an exit is a death even with nothing pending: the next request would
+        // otherwise go to a worker that no longer answers.
+        if (this.pending.size > 0 || this.closed === null) {
+          this.fail(new Error(`the background worker exited with code ${code}`));
+        }
         resolve();
       }),
     );
@@ -83,7 +87,7 @@ export class BackgroundWorker {
     return this.followed;
   }
 
-  /** Called with errors of requests nobody awaits (follow, checkpoint): a broken replay is one. */
+  /** Called with errors of requests nobody awaits (follow, checkpoint) and when the worker dies: a broken replay is one. */
   onProblem(listener: (err: Error) => void): void {
     this.problemListeners.push(listener);
   }
@@ -168,10 +172,13 @@ export class BackgroundWorker {
   }
 
   private fail(err: Error): void {
+    if (this.failure !== null) return; // the first cause is the one reported ('error' may precede 'exit')
     this.failure = new PersistenceError('BACKGROUND_FAILED', err.message);
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
     this.worker.unref();
+    // A dead worker is a problem too: nobody may be awaiting a request when it dies.
+    this.problem(this.failure);
   }
 }
 

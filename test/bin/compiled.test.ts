@@ -3,13 +3,13 @@
  * runs them: compiled by scripts/build.mjs and run with plain Node, not
  * through tsx. Everything that finds a file of its own at run time is
  * checked from the compiled tree: the config, the background (journal and
- * snapshot) worker, the portfolio pool's worker and the bench runner's list
- * of benchmarks. The build goes to a directory of its own inside the
+ * snapshot) worker, the portfolio pool's worker, the simulator's market data
+ * and the bench runner's list of benchmarks. The build goes to a directory of its own inside the
  * repository (so it resolves the repository's node_modules and config, as
  * dist/ does), removed afterwards.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -95,6 +95,18 @@ describe('the compiled exchange', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  it("simulator reads the market data kept beside the sources (sim/data), not beside dist's files", () => {
+    const out = join(dataDir, 'sim');
+    const r = spawnSync(
+      process.execPath,
+      [join(OUT, 'sim', 'cli.js'), 'may-2021', '--seed', '1', '--steps', '200', '--out', out, '--no-html'],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/may-2021 seed 1: 200 steps, \d+ commands/);
+    expect(existsSync(join(out, 'summary.json'))).toBe(true);
   });
 
   it('bench runner lists the compiled benchmarks (and refuses an unknown one, changing nothing)', () => {

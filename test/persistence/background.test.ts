@@ -58,6 +58,27 @@ describe('background worker', () => {
     );
   });
 
+  it('reports a worker that dies, once, and refuses requests after it instead of waiting on it', async () => {
+    tmp = tempDir();
+    store = openStore(tmp.dbPath);
+    const bg = store.startBackground();
+    await bg.checkpoint(); // it is up
+    const problems: string[] = [];
+    const reported = new Promise<void>((resolve) =>
+      bg.onProblem((err) => {
+        problems.push(err.message);
+        resolve();
+      }),
+    );
+    // Killed while idle (nothing pending), as an out-of-memory kill or a crash in a native module would.
+    await (bg as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await reported;
+    expect(problems).toEqual(['BACKGROUND_FAILED: the background worker exited with code 1']);
+    await expect(bg.checkpoint()).rejects.toThrow('BACKGROUND_FAILED');
+    await expect(bg.snapshot(0)).rejects.toThrow('BACKGROUND_FAILED');
+    expect(problems).toHaveLength(1);
+  });
+
   it('checkpoints the WAL when asked', async () => {
     tmp = tempDir();
     store = openStore(tmp.dbPath);

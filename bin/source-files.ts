@@ -7,7 +7,7 @@
  *   `npm run build`): dist/bin/source-files.js, two levels below it.
  *
  * The exchange and its benchmarks run compiled: under tsx's module hooks the
- * engine's hot loop measured 10-25% slower on this VM than the same code
+ * engine's hot loop measured 4-27% slower on this VM than the same code
  * compiled by tsc and run by plain Node (BENCHMARKS.md). A module that starts
  * a worker or a child process, or reads a file kept beside the sources (the
  * config, the simulator's market data), asks here instead of assuming one

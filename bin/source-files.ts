@@ -18,7 +18,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** True when this process runs the TypeScript sources (through tsx), false when it runs dist/. */
-export const RUNNING_SOURCES = import.meta.url.endsWith('.ts');
+const RUNNING_SOURCES = import.meta.url.endsWith('.ts');
 
 /** The extension of the process's own modules: '.ts' from the sources, '.js' from dist/. */
 export const MODULE_EXT = RUNNING_SOURCES ? '.ts' : '.js';

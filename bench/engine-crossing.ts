@@ -103,8 +103,8 @@ function engineSide(): Side & { rejected: number; fills: number; check(): void }
           side.ns += Number(process.hrtime.bigint() - t0);
           side.takers++;
           if (!out.ok) side.rejected++;
-          // A taker's fills are its compact matches: one per resting order, one per curve leg.
-          else for (const e of out.events) if (e.type === 'bookMatch' || e.type === 'ammMatch') side.fills++;
+          // A taker's fills: its matches' rows, one per resting order and one per curve leg.
+          else for (const e of out.events) if (e.type === 'takerMatches') side.fills += e.count;
         }
       }
     },

@@ -72,6 +72,9 @@ export class Engine extends EngineState {
     const now = this.lastTs;
     this.events = this.discardEvents ? DISCARD : [];
     this.resetLiquidationRows();
+    const matchRows = this.matchRows;
+    matchRows.newCommand();
+    const matchRowsBefore = matchRows.count;
     this.touchedCount = 0;
     let result: Rejection | null;
     try {
@@ -90,12 +93,30 @@ export class Engine extends EngineState {
       this.undo.rollback();
       this.events = this.discardEvents ? DISCARD : [];
       this.resetLiquidationRows();
+      matchRows.truncate(matchRowsBefore);
       if (this.marketsDirty.length > 0) this.marketsDirty.length = 0;
       return { ok: false, seq, code: result.code, message: result.message };
     }
     this.undo.commit();
     this.refreshCaches();
     return { ok: true, seq, events: this.events };
+  }
+
+  /**
+   * Keep the book fills' rows of every command from now on until
+   * releaseMatchRows(), for a caller that reads several outcomes together
+   * (the loop holds them for a turn). Otherwise a command's `bookMatches`
+   * are valid until the next command that fills a resting order
+   * (core/match-rows.ts).
+   */
+  holdMatchRows(): void {
+    this.matchRows.clear();
+    this.matchRows.held = true;
+  }
+
+  /** Let go of the rows holdMatchRows() kept: the next command that fills starts the buffer over. */
+  releaseMatchRows(): void {
+    this.matchRows.held = false;
   }
 
   stateHash(): string {

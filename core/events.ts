@@ -6,6 +6,7 @@
 import type { Side, TimeInForce, Trigger } from './commands.ts';
 import type { ErrorCode } from './errors.ts';
 import type { LiquidationRows } from './liquidation-rows.ts';
+import type { MatchRows } from './match-rows.ts';
 import type { MarketParams } from './params.ts';
 import type { FallbackReason } from './risk/freshness.ts';
 
@@ -20,7 +21,7 @@ export type CancelReason =
   | 'triggerFailed'
   | 'postOnly';
 
-/** What a fill reports of one account's side of it (a `fill`, and an `ammMatch` that stands for one). */
+/** What a fill reports of one account's side of it. */
 export interface FillFields {
   account: number;
   market: number;
@@ -132,49 +133,28 @@ export type Event =
     } & FillFields)
   | { type: 'trade'; market: number; price: number; size: number; takerSide: Side; liquidity: Liquidity }
   /**
-   * One curve leg of a taker, as one object. It stands for, in this order:
-   * the taker's pnlSettled (when settled ≠ 0), its fill with liquidity
-   * 'amm' and the trade (classicEvents expands it, core/classic-events.ts).
-   */
-  | ({
-      type: 'ammMatch';
-      /** The taker's order id; −1 for a market order. */
-      orderId: number;
-      /** Moved into the taker's collateral by the leg's settlement (0: nothing moved, no pnlSettled). */
-      settled: number;
-      unsettled: number;
-    } & FillFields)
-  /**
-   * One fill against a resting order, as one object. It stands for, in this
-   * order: the taker's pnlSettled (when takerSettled ≠ 0), the maker's (when
-   * makerSettled ≠ 0), the taker's fill, the maker's fill and the trade, all
-   * with liquidity 'book' (classicEvents expands it, core/classic-events.ts).
-   * A sweep makes one object per level it takes instead of up to five.
+   * A taker's consecutive fills, against resting orders and the curve, one
+   * row each in walk order, in columns (core/match-rows.ts; read them with
+   * matchRows). A row against a resting order stands for, in this order: the
+   * taker's pnlSettled (when its settled amount ≠ 0), the maker's (likewise),
+   * the taker's fill, the maker's fill and the trade, with liquidity 'book';
+   * a curve leg for the taker's pnlSettled (likewise), its fill and the
+   * trade, with liquidity 'amm' (classicEvents expands them,
+   * core/classic-events.ts). A sweep makes one object where it made up to
+   * five per level.
    */
   | {
-      type: 'bookMatch';
+      type: 'takerMatches';
       market: number;
-      price: number;
-      base: number;
-      quote: number;
       takerSide: Side;
       taker: number;
       /** The taker's order id; −1 for a market order. */
       takerOrderId: number;
-      takerFee: number;
-      takerRealisedPnl: number;
-      takerPositionBase: number;
-      /** Moved into the taker's collateral by the fill's settlement (0: nothing moved, no pnlSettled). */
-      takerSettled: number;
-      takerUnsettled: number;
-      maker: number;
-      makerOrderId: number;
-      /** Negative: a rebate. */
-      makerFee: number;
-      makerRealisedPnl: number;
-      makerPositionBase: number;
-      makerSettled: number;
-      makerUnsettled: number;
+      /** The batch's first row and its number of rows. */
+      first: number;
+      count: number;
+      rows: MatchRows;
+      epoch: number;
     }
   | {
       type: 'orderAccepted';

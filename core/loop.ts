@@ -98,6 +98,18 @@ export class Loop {
     const outcomes = this.outcomes;
     entries.length = 0;
     outcomes.length = 0;
+    // The turn's outcomes are read together after its commit: their book fills' rows are kept until then.
+    this.engine.holdMatchRows();
+    try {
+      return this.applyTurn(take, cmds, replies, ts);
+    } finally {
+      this.engine.releaseMatchRows();
+    }
+  }
+
+  private applyTurn(take: number, cmds: Command[], replies: (Reply | null)[], ts: number): number {
+    const entries = this.entries;
+    const outcomes = this.outcomes;
     for (let i = 0; i < take; i++) {
       const cmd = cmds[i];
       const outcome = this.engine.apply(cmd, ts);

@@ -27,6 +27,29 @@ import { HeldPosition } from './held-position.ts';
 import { afterFill } from './liquidation.ts';
 import { refreshMark } from './mark.ts';
 import { type Market, MF } from './market.ts';
+import {
+  M_BASE,
+  M_KIND,
+  M_MAKER,
+  M_MAKER_FEE,
+  M_MAKER_ORDER,
+  M_MAKER_POSITION,
+  M_MAKER_REALISED,
+  M_MAKER_SETTLED,
+  M_MAKER_UNSETTLED,
+  M_PRICE,
+  M_QUOTE,
+  M_SPREAD_FEE,
+  M_TAKER_FEE,
+  M_TAKER_POSITION,
+  M_TAKER_REALISED,
+  M_TAKER_SETTLED,
+  M_TAKER_UNSETTLED,
+  MATCH_CELLS,
+  ROW_AMM,
+  ROW_BOOK,
+  type TakerMatches,
+} from './match-rows.ts';
 import { enforceReduceOnly, fillBestResting, removeFromBook } from './orders.ts';
 import { spreadsOf, spreadsOfInto } from './spreads.ts';
 import type { EngineState } from './state.ts';
@@ -82,6 +105,50 @@ const swapScratch: MutableSwap = { baseReserve: 0, quoteReserve: 0, base: 0, quo
 /** The best resting order, read into scratch by the walk (copied to locals before anything else runs). */
 const best: BestOrder = { id: NO_ORDER, account: -1, price: NO_PRICE, size: 0 };
 
+/**
+ * The walk's open batch of fills: the last event of the command while the
+ * walk's fills follow one another. take() closes it at its start; any other
+ * event pushed after it (a fill's upkeep, a mark refresh's) closes it too.
+ */
+let openBatch: TakerMatches | null = null;
+
+/**
+ * A new row for one of the taker's fills (its first cell): in the open
+ * batch while it is still the command's last event (then the rows since its
+ * first are its own) and the buffer has room, else in a new batch.
+ */
+function matchRow(s: EngineState, m: Market, t: Taker): number {
+  const rows = s.matchRows;
+  const events = s.events;
+  const batch = openBatch;
+  const at = rows.count * MATCH_CELLS;
+  if (batch !== null && events[events.length - 1] === batch && at + MATCH_CELLS <= rows.cells.length) {
+    rows.count++;
+    batch.count++;
+    return at;
+  }
+  return newBatch(s, m, t);
+}
+
+function newBatch(s: EngineState, m: Market, t: Taker): number {
+  const rows = s.matchRows;
+  const at = rows.append();
+  const batch: TakerMatches = {
+    type: 'takerMatches',
+    market: m.id,
+    takerSide: t.side,
+    taker: t.account,
+    takerOrderId: t.orderId,
+    first: at / MATCH_CELLS,
+    count: 1,
+    rows,
+    epoch: rows.epoch,
+  };
+  s.events.push(batch);
+  openBatch = batch;
+  return at;
+}
+
 /** One fill between the taker and a resting order at the maker's price. */
 function bookFill(
   s: EngineState,
@@ -120,28 +187,24 @@ function bookFill(
   const makerUnsettled = mk.pnl;
   const makerPositionBase = mk.base;
   mk.store(s, m);
-  s.events.push({
-    type: 'bookMatch',
-    market: m.id,
-    price,
-    base: qty,
-    quote,
-    takerSide: t.side,
-    taker: tk.account,
-    takerOrderId: t.orderId,
-    takerFee,
-    takerRealisedPnl: realisedTaker,
-    takerPositionBase: tk.base,
-    takerSettled,
-    takerUnsettled: tk.pnl,
-    maker,
-    makerOrderId: makerId,
-    makerFee,
-    makerRealisedPnl: realisedMaker,
-    makerPositionBase,
-    makerSettled,
-    makerUnsettled,
-  });
+  const at = matchRow(s, m, t);
+  const c = s.matchRows.cells;
+  c[at + M_KIND] = ROW_BOOK;
+  c[at + M_PRICE] = price;
+  c[at + M_BASE] = qty;
+  c[at + M_QUOTE] = quote;
+  c[at + M_TAKER_FEE] = takerFee;
+  c[at + M_TAKER_REALISED] = realisedTaker;
+  c[at + M_TAKER_POSITION] = tk.base;
+  c[at + M_TAKER_SETTLED] = takerSettled;
+  c[at + M_TAKER_UNSETTLED] = tk.pnl;
+  c[at + M_MAKER] = maker;
+  c[at + M_MAKER_ORDER] = makerId;
+  c[at + M_MAKER_FEE] = makerFee;
+  c[at + M_MAKER_REALISED] = realisedMaker;
+  c[at + M_MAKER_POSITION] = makerPositionBase;
+  c[at + M_MAKER_SETTLED] = makerSettled;
+  c[at + M_MAKER_UNSETTLED] = makerUnsettled;
   enforceReduceOnly(s, m, maker);
   afterFill(s, m, maker, sign > 0);
   s.touch(maker);
@@ -173,7 +236,6 @@ function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number, s
   const spreadFee = spreadCharge(quote, spread);
   const fee = Math.ceil((quote * p.takerFeeE6) / RATIO_PRECISION);
   if (!Number.isSafeInteger(quote + spreadFee + fee)) return reject('OUT_OF_RANGE', 'fill notional');
-  const taker = tk.account;
   tk.settleFunding(s, m);
   const sign = long ? 1 : -1;
   u.atField(m, MF.baseReserve, newBaseReserve);
@@ -184,22 +246,18 @@ function ammFill(s: EngineState, m: Market, t: Taker, qty: number, ts: number, s
   const paid = tk.pay(s, m, fee + spreadFee, !t.reducing);
   if (paid !== null) return paid;
   refreshMark(s, m, ts);
-  s.events.push({
-    type: 'ammMatch',
-    market: m.id,
-    account: taker,
-    side: t.side,
-    base: qty,
-    quote,
-    price: Math.round(avgPrice),
-    fee,
-    spreadFee,
-    realisedPnl: realised,
-    positionBase: tk.base,
-    orderId: t.orderId,
-    settled,
-    unsettled: tk.pnl,
-  });
+  const at = matchRow(s, m, t);
+  const c = s.matchRows.cells;
+  c[at + M_KIND] = ROW_AMM;
+  c[at + M_PRICE] = Math.round(avgPrice);
+  c[at + M_BASE] = qty;
+  c[at + M_QUOTE] = quote;
+  c[at + M_TAKER_FEE] = fee;
+  c[at + M_SPREAD_FEE] = spreadFee;
+  c[at + M_TAKER_REALISED] = realised;
+  c[at + M_TAKER_POSITION] = tk.base;
+  c[at + M_TAKER_SETTLED] = settled;
+  c[at + M_TAKER_UNSETTLED] = tk.pnl;
   return null;
 }
 
@@ -217,6 +275,7 @@ export function take(s: EngineState, m: Market, t: Taker, ts: number): TakeResul
   const opposite = buy ? ASK : BID;
   const limit = t.limit;
   const wasLong = m.positions.base[t.account] > 0;
+  openBatch = null;
   tk.load(s, m, t.account);
   let remaining = t.size;
   let expired = false;

@@ -12,6 +12,7 @@ import type { ApiKey } from './keys.ts';
 import { LiquidationRows } from './liquidation-rows.ts';
 import { SlackCache } from './margin/slack.ts';
 import type { Market } from './market.ts';
+import { MatchRows } from './match-rows.ts';
 import { PortfolioState } from './portfolio/state.ts';
 import { UndoLog } from './undo.ts';
 
@@ -46,6 +47,8 @@ export class EngineState {
   /** The liquidation rows buffer (reused: see liquidation-rows.ts), and whether this command has written to it. */
   readonly rows = new LiquidationRows();
   private rowsInUse = false;
+  /** The book fills' rows buffer (reused: see match-rows.ts). */
+  readonly matchRows = new MatchRows();
 
   // Derived caches (rebuilt from state, never hashed): see margin/thresholds.ts.
   /** Accounts touched by the current command, whose thresholds are refreshed after it commits. */

@@ -89,7 +89,11 @@ function advance(seq: number): { replayedCommands: number; historyRows: number }
       historyRows += history.writeThrough(entries, outcomes, engine.seq);
       entries.length = 0;
       outcomes.length = 0;
+      // Written: the next outcomes' book-fill rows may start the buffer over (still held until the next flush).
+      engine.holdMatchRows();
     };
+    // The outcomes collected for history are read at the flush, several turns later: their rows are held until then.
+    if (history !== null) replica.holdMatchRows();
     const r = replayJournal(replica, reader, {
       toSeq: seq,
       onOutcome:
@@ -105,6 +109,7 @@ function advance(seq: number): { replayedCommands: number; historyRows: number }
       },
     });
     flush(replica);
+    replica.releaseMatchRows();
     replayedCommands += r.commands;
   } catch (err) {
     replica = null; // part-replayed: rebuild it next time

@@ -10,13 +10,13 @@
  *   funding ──────────▶ funding/m
  *   marginWarning, liquidationStarted/Ended, bankruptcy ─▶ warnings/a
  *   liquidationBatch: its rows, routed as the events they stand for
- *   bookMatch, ammMatch: routed as the settlements, fills and trade they stand for
+ *   takerMatches: routed as the settlements, fills and trades they stand for
  *   liquidationStarted/Ended, and every turn's marks ─▶ liquidatable/m (after the turn)
  *   any event naming an account ─▶ margin/a (and positions/a with a market)
  *   an order command's outcome ─▶ orders/a
  */
 
-import { expandMatch } from '../../core/classic-events.ts';
+import { expandMatches } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import type { Engine, Outcome } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
@@ -81,7 +81,7 @@ export class StreamRouter {
     let rows: LiquidationRows | null = null;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
-      if (e.type === 'trade' || e.type === 'bookMatch' || e.type === 'ammMatch') hasTradeEvents = true;
+      if (e.type === 'trade' || e.type === 'takerMatches') hasTradeEvents = true;
       else if (e.type === 'liquidationBatch') rows = batchRows(e);
     }
     if (rows === null) {
@@ -134,8 +134,8 @@ export class StreamRouter {
 
   private route(e: Event, entry: JournalEntry, initiator: number, hasTradeEvents: boolean): void {
     const p = this.publisher;
-    if (e.type === 'bookMatch' || e.type === 'ammMatch') {
-      const parts = expandMatch(e, this.matchParts);
+    if (e.type === 'takerMatches') {
+      const parts = expandMatches(e, this.matchParts);
       for (let i = 0; i < parts.length; i++) this.route(parts[i], entry, initiator, hasTradeEvents);
       parts.length = 0;
       return;

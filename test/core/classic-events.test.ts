@@ -1,6 +1,7 @@
 /**
- * Compact match events (core/classic-events.ts): a fill against a resting
- * order is one `bookMatch`, a taker's curve leg one `ammMatch`, and
+ * Compact match events (core/classic-events.ts): a taker's fills in a row,
+ * against resting orders and the curve, are one `takerMatches` (a row each,
+ * core/match-rows.ts), and
  * classicEvents() gives back the classic objects they stand for, in the
  * order the engine settles and fills: settlements first, then the taker's
  * fill, the maker's fill and the trade.
@@ -30,7 +31,8 @@ describe('compact match events', () => {
     place(m1, bestAsk);
     place(m2, bestAsk + tick);
     const raw = ok(e, orderCmd(taker, 'buy', 3 * UNIT), T0);
-    expect(raw.map((x) => x.type)).toEqual(['bookMatch', 'bookMatch', 'ammMatch']);
+    expect(raw.map((x) => x.type)).toEqual(['takerMatches']);
+    expect(raw[0].type === 'takerMatches' && [raw[0].first, raw[0].count]).toEqual([0, 3]);
 
     const events = classicEvents(raw);
     const shape = events.map((x: Event) =>

@@ -1,7 +1,8 @@
 /**
  * Seeded command streams for the persistence suites and benches: markets,
- * accounts, deposits, oracle prices (a random walk), market orders both
- * ways, funding ticks and withdrawals, grouped into turns with a clock that
+ * accounts, deposits, oracle prices (a random walk), resting limit orders
+ * and the market orders that fill them (and the curve), funding ticks and
+ * withdrawals, grouped into turns with a clock that
  * only moves forward. The same seed always yields the same stream, and a
  * failing test prints its seed.
  */
@@ -96,6 +97,13 @@ export function* commandStream(options: StreamOptions): Generator<Turn> {
         priced.add(market);
         prices[market] = Math.max(1_000, Math.round(prices[market] * (1 + (r() - 0.5) * 0.01)));
         cmds.push({ type: 'oracle', market, source: 0, price: prices[market], confidence: pick(1_000), publishTs: ts });
+      } else if (roll < 0.4) {
+        // A resting order just inside the curve's spread, so later market orders fill it before the curve.
+        const side = r() < 0.5 ? 'buy' : 'sell';
+        const offset = (side === 'buy' ? -1 : 1) * r() * 0.0004;
+        const price = Math.max(1, Math.round(prices[market] * (1 + offset)));
+        const size = 1 + pick(500_000_000_000 / Math.max(1, prices[market] / 1_000_000));
+        cmds.push({ type: 'placeOrder', account, market, side, size, price });
       } else if (roll < 0.9) {
         const size = 1 + pick(2_000_000_000_000 / Math.max(1, prices[market] / 1_000_000));
         cmds.push({ type: 'marketOrder', account, market, side: r() < 0.5 ? 'buy' : 'sell', size });

@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
 import { Engine, type Outcome } from '../../core/engine.ts';
 import { DEFAULT_LOOP_OPTIONS, type JournalEntry, type JournalSink, Loop } from '../../core/loop.ts';
@@ -46,7 +47,9 @@ export function journaled(sink: JournalSink | null, hashEveryTurns = 3, engine =
     () => now,
     sink,
     options,
-    (entry, outcome) => committed.push({ entry, outcome }),
+    // Read later than the turn: kept with its events expanded now (a batch of book matches is valid for its turn only).
+    (entry, outcome) =>
+      committed.push({ entry, outcome: outcome.ok ? { ...outcome, events: classicEvents(outcome.events) } : outcome }),
   );
   return {
     engine,

@@ -6,7 +6,11 @@
  * bench/recovery.bench.ts, which spawns it.
  */
 import { performance } from 'node:perf_hooks';
+import { tuneInlining } from '../bin/v8-flags.ts';
 import { openStore } from '../persistence/store.ts';
+
+// As the server runs (bin/v8-flags.ts).
+tuneInlining();
 
 const path = process.argv[2];
 if (path === undefined) throw new Error('usage: recover-child.ts JOURNAL_PATH');

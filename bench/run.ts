@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MODULE_EXT } from '../bin/source-files.ts';
+import { tuneInlining } from '../bin/v8-flags.ts';
 import type { BenchModule, Figure } from './harness.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +47,8 @@ if (selected.length > 1) {
     }
   }
 } else {
+  // Before any bench module is loaded: the exchange's processes run under this flag (bin/v8-flags.ts).
+  tuneInlining();
   for (const stem of selected) {
     const mod = (await import(pathToFileURL(join(here, `${stem}${suffix}`)).href)) as BenchModule;
     process.stderr.write(`# ${stem}\n`);

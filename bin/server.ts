@@ -38,6 +38,7 @@ import { openStore } from '../persistence/store.ts';
 import { type Config, DEFAULT_CONFIG_PATH, loadConfig } from './config.ts';
 import { OracleSim } from './oracle-sim.ts';
 import { PortfolioRunner, portfolioFallbackAccounts } from './portfolio-runner.ts';
+import { tuneInlining } from './v8-flags.ts';
 
 const ADMIN_ROLES = ['admin', 'trader', 'read-only', 'liquidator', 'oracle'];
 
@@ -298,6 +299,7 @@ if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].sp
   // scavenges halved the pause (1.2 ms vs 2.7 ms on average, bench/gateway.bench.ts). The flag is
   // not accepted in NODE_OPTIONS, so the entry point sets it; an embedder of main() decides for itself.
   if (availableParallelism() <= 2) setFlagsFromString('--no-parallel-scavenge');
+  tuneInlining();
   main(process.argv.slice(2), { signals: true }).catch((err) => {
     process.stderr.write(
       `clearloop failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

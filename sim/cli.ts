@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { tuneInlining } from '../bin/v8-flags.ts';
 import { parseArgs, USAGE } from './args.ts';
 import { renderReport } from './report/html.ts';
 import { findScenario, SCENARIOS } from './scenarios.ts';
@@ -71,6 +72,8 @@ export function main(
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // The engine runs here as in the server (bin/v8-flags.ts).
+  tuneInlining();
   try {
     main(process.argv.slice(2));
   } catch (err) {

@@ -103,11 +103,11 @@ export class Engine extends EngineState {
   }
 
   /**
-   * Keep the book fills' rows of every command from now on until
+   * Keep the fills' rows of every command from now on until
    * releaseMatchRows(), for a caller that reads several outcomes together
-   * (the loop holds them for a turn). Otherwise a command's `bookMatches`
-   * are valid until the next command that fills a resting order
-   * (core/match-rows.ts).
+   * (the loop holds them for a turn). Otherwise a command's `takerMatches`
+   * are valid until the next command that fills (core/match-rows.ts).
+   * Starts the buffer over: earlier batches become stale.
    */
   holdMatchRows(): void {
     this.matchRows.clear();

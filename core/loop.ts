@@ -98,7 +98,7 @@ export class Loop {
     const outcomes = this.outcomes;
     entries.length = 0;
     outcomes.length = 0;
-    // The turn's outcomes are read together after its commit: their book fills' rows are kept until then.
+    // The turn's outcomes are read together after its commit: their fills' rows are kept until then.
     this.engine.holdMatchRows();
     try {
       return this.applyTurn(take, cmds, replies, ts);

@@ -47,7 +47,7 @@ export class EngineState {
   /** The liquidation rows buffer (reused: see liquidation-rows.ts), and whether this command has written to it. */
   readonly rows = new LiquidationRows();
   private rowsInUse = false;
-  /** The book fills' rows buffer (reused: see match-rows.ts). */
+  /** The taker fills' rows buffer (reused: see match-rows.ts). */
   readonly matchRows = new MatchRows();
 
   // Derived caches (rebuilt from state, never hashed): see margin/thresholds.ts.

@@ -89,7 +89,7 @@ function advance(seq: number): { replayedCommands: number; historyRows: number }
       historyRows += history.writeThrough(entries, outcomes, engine.seq);
       entries.length = 0;
       outcomes.length = 0;
-      // Written: the next outcomes' book-fill rows may start the buffer over (still held until the next flush).
+      // Written: the rows start over for the outcomes collected next (held until the next flush).
       engine.holdMatchRows();
     };
     // The outcomes collected for history are read at the flush, several turns later: their rows are held until then.

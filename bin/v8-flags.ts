@@ -8,22 +8,25 @@
  * (the portfolio pool, the background worker).
  *
  * The inlining budget. TurboFan inlines the callees of a function it
- * optimises until their bytecode adds up to 920 bytes (V8's default). A
- * book fill (core/matching.ts bookFill) spends that on its small callees,
- * and calls its position arithmetic, the book's removal of the filled order,
- * the fee transfer and the maker's loading out of line, each call a frame
- * that reloads and rechecks what the caller already had. At 3,000 bytes
- * those are inlined: the engine's crossing driver ran 2–26% faster, pair by
- * pair on the two cores at once (median ~10%); 4,600 (V8's cap on any one
- * function) was no faster than 3,000, and 2,000 was slower. BENCHMARKS.md
- * has the figures of every bench with it. A peer measured in the same
- * process (bench/) runs under the same flag.
+ * optimises until their bytecode adds up to 920 bytes (V8's default), and
+ * never past 4,600 bytes. A book fill (core/matching.ts bookFill) spends
+ * that on its small callees, and calls its position arithmetic, the book's
+ * removal of the filled order, the fee transfer and the maker's loading out
+ * of line, each call a frame that reloads and rechecks what the caller
+ * already had. Both limits are raised to 8,000 bytes. The engine's crossing
+ * driver, both cores at once with the sides swapped, pair by pair: 3,000
+ * against the default ×1.02–1.26 (median ~1.10); 8,000 against 3,000
+ * ×1.15–1.30; 8,000 against 5,000 ×1.07–1.15; 16,000 against 8,000
+ * ×0.98–1.10, and a larger per-callee limit no better. BENCHMARKS.md has
+ * every bench's figures with it. A peer measured in the same process
+ * (bench/) runs under the same flags.
  */
 import { setFlagsFromString } from 'node:v8';
 
 /** Bytes of callee bytecode TurboFan may inline into one optimised function. */
-export const INLINING_BUDGET_BYTES = 3_000;
+export const INLINING_BUDGET_BYTES = 8_000;
 
 export function tuneInlining(): void {
   setFlagsFromString(`--max-inlined-bytecode-size-cumulative=${INLINING_BUDGET_BYTES}`);
+  setFlagsFromString(`--max-inlined-bytecode-size-absolute=${INLINING_BUDGET_BYTES}`);
 }

@@ -10,10 +10,11 @@
  * the gateway's router expands them as it routes.
  *
  * Lifetime. The buffer starts over at the first fill of a command, so a
- * command's rows are valid until the engine's next command that fills. A caller that reads the outcomes of several commands
- * together (the loop: a whole turn is applied, committed and only then
- * published) holds the rows for the turn with `Engine.holdMatchRows()`
- * and lets go with `releaseMatchRows()`. Reading a batch whose rows have
+ * command's rows are valid until the engine's next command that fills. A
+ * caller that reads the outcomes of several commands together (the loop: a
+ * whole turn is applied, committed and only then published) holds the rows
+ * for the turn with `Engine.holdMatchRows()` and lets go with
+ * `releaseMatchRows()`. Growing the buffer keeps every row where it was. Reading a batch whose rows have
  * been reused throws (matchRows) instead of answering with another
  * command's fills.
  */
@@ -102,7 +103,7 @@ export class MatchRows {
 export function matchRows(e: TakerMatches): Float64Array {
   if (e.rows.epoch !== e.epoch) {
     throw new Error(
-      'book matches read after the engine reused their rows (read them before the next command, or hold them)',
+      'taker matches read after the engine reused their rows (read them before the next command, or hold them)',
     );
   }
   return e.rows.cells;

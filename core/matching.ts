@@ -115,24 +115,17 @@ let openBatch: TakerMatches | null = null;
 /**
  * A new row for one of the taker's fills (its first cell): in the open
  * batch while it is still the command's last event (then the rows since its
- * first are its own) and the buffer has room, else in a new batch.
+ * first are its own), else in a new batch.
  */
 function matchRow(s: EngineState, m: Market, t: Taker): number {
   const rows = s.matchRows;
+  const at = rows.append();
   const events = s.events;
-  const batch = openBatch;
-  const at = rows.count * MATCH_CELLS;
-  if (batch !== null && events[events.length - 1] === batch && at + MATCH_CELLS <= rows.cells.length) {
-    rows.count++;
-    batch.count++;
+  const open = openBatch;
+  if (open !== null && events[events.length - 1] === open) {
+    open.count++;
     return at;
   }
-  return newBatch(s, m, t);
-}
-
-function newBatch(s: EngineState, m: Market, t: Taker): number {
-  const rows = s.matchRows;
-  const at = rows.append();
   const batch: TakerMatches = {
     type: 'takerMatches',
     market: m.id,
@@ -144,7 +137,7 @@ function newBatch(s: EngineState, m: Market, t: Taker): number {
     rows,
     epoch: rows.epoch,
   };
-  s.events.push(batch);
+  events.push(batch);
   openBatch = batch;
   return at;
 }

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { classicEvents } from '../../core/classic-events.ts';
 import type { Command } from '../../core/commands.ts';
-import type { Engine, Outcome } from '../../core/engine.ts';
+import type { Engine } from '../../core/engine.ts';
 import type { Event } from '../../core/events.ts';
 import { DEFAULT_LOOP_OPTIONS, Loop } from '../../core/loop.ts';
 import { curvePrice, marketFixture, ok, orderCmd, PRICE_USD, T0, UNIT, USD } from './helpers.ts';
@@ -30,12 +30,6 @@ function restTwoAsks(e: Engine, makers: [number, number]): void {
   ok(e, { type: 'placeOrder', account: makers[1], market: 0, side: 'sell', size: UNIT, price: best + TICK }, T0);
 }
 
-function apply(e: Engine, cmd: Command): Outcome {
-  const out = e.apply(cmd, T0);
-  if (!out.ok) throw new Error(`${cmd.type}: ${out.code} ${out.message}`);
-  return out;
-}
-
 const shape = (events: readonly Event[]) =>
   classicEvents(events).map((x) => (x.type === 'fill' ? `fill:${x.role}:${x.liquidity}:${x.account}` : x.type));
 
@@ -44,10 +38,9 @@ describe('taker matches in rows', () => {
     const { e, accounts } = fixture();
     const [taker, m1, m2] = accounts;
     restTwoAsks(e, [m1, m2]);
-    const out = apply(e, orderCmd(taker, 'buy', 3 * UNIT));
-    if (!out.ok) throw new Error('rejected');
-    expect(out.events.map((x) => x.type)).toEqual(['takerMatches']);
-    expect(shape(out.events)).toEqual([
+    const events = ok(e, orderCmd(taker, 'buy', 3 * UNIT), T0);
+    expect(events.map((x) => x.type)).toEqual(['takerMatches']);
+    expect(shape(events)).toEqual([
       `fill:taker:book:${taker}`,
       `fill:maker:book:${m1}`,
       'trade',
@@ -65,7 +58,7 @@ describe('taker matches in rows', () => {
     // m1 is long one unit and rests a reduce-only sell above a plain sell of two units: once the
     // plain sell fills, m1 is short and its reduce-only order would grow that, so it is cancelled
     // between the taker's first and second fills.
-    apply(e, orderCmd(m1, 'buy', UNIT));
+    ok(e, orderCmd(m1, 'buy', UNIT), T0);
     const best = (Math.ceil(curvePrice(e.markets[0]) / TICK) + 1) * TICK;
     ok(e, { type: 'placeOrder', account: m1, market: 0, side: 'sell', size: 2 * UNIT, price: best }, T0);
     ok(
@@ -74,10 +67,9 @@ describe('taker matches in rows', () => {
       T0,
     );
     ok(e, { type: 'placeOrder', account: m2, market: 0, side: 'sell', size: UNIT, price: best + 2 * TICK }, T0);
-    const out = apply(e, orderCmd(taker, 'buy', 3 * UNIT, { worstPrice: best + 2 * TICK }));
-    if (!out.ok) throw new Error('rejected');
-    expect(out.events.map((x) => x.type)).toEqual(['takerMatches', 'orderCancelled', 'takerMatches']);
-    expect(shape(out.events)).toEqual([
+    const events = ok(e, orderCmd(taker, 'buy', 3 * UNIT, { worstPrice: best + 2 * TICK }), T0);
+    expect(events.map((x) => x.type)).toEqual(['takerMatches', 'orderCancelled', 'takerMatches']);
+    expect(shape(events)).toEqual([
       `fill:taker:book:${taker}`,
       `fill:maker:book:${m1}`,
       'trade',
@@ -92,14 +84,13 @@ describe('taker matches in rows', () => {
     const { e, accounts } = fixture();
     const [taker, m1, m2] = accounts;
     restTwoAsks(e, [m1, m2]);
-    const first = apply(e, orderCmd(taker, 'buy', 3 * UNIT));
-    if (!first.ok) throw new Error('rejected');
-    const expanded = classicEvents(first.events);
+    const first = ok(e, orderCmd(taker, 'buy', 3 * UNIT), T0);
+    const expanded = classicEvents(first);
     // A command that fills nothing leaves them valid.
-    apply(e, { type: 'deposit', account: taker, amount: USD });
-    expect(classicEvents(first.events)).toEqual(expanded);
-    apply(e, orderCmd(taker, 'sell', UNIT));
-    expect(() => classicEvents(first.events)).toThrow(/reused their rows/);
+    ok(e, { type: 'deposit', account: taker, amount: USD }, T0);
+    expect(classicEvents(first)).toEqual(expanded);
+    ok(e, orderCmd(taker, 'sell', UNIT), T0);
+    expect(() => classicEvents(first)).toThrow(/reused their rows/);
   });
 
   it('stay valid while held, across commands, and a rejected command leaves no rows', () => {
@@ -107,8 +98,8 @@ describe('taker matches in rows', () => {
     const [taker, m1, m2, poor] = accounts;
     e.holdMatchRows();
     restTwoAsks(e, [m1, m2]);
-    const a = apply(e, orderCmd(taker, 'buy', 3 * UNIT));
-    const aNow = classicEvents(a.ok ? a.events : []);
+    const a = ok(e, orderCmd(taker, 'buy', 3 * UNIT), T0);
+    const aNow = classicEvents(a);
     const rowsAfterA = e.matchRows.count;
     // Rejected after it filled: $10 of collateral cannot carry three units at $100. The walk's rows go.
     ok(e, { type: 'withdraw', account: poor, amount: 99_990 * USD }, T0);
@@ -116,13 +107,13 @@ describe('taker matches in rows', () => {
     const rejected = e.apply(orderCmd(poor, 'buy', 3 * UNIT), T0);
     expect(rejected.ok ? 'accepted' : rejected.code).toBe('INSUFFICIENT_MARGIN');
     expect(e.matchRows.count).toBe(rowsAfterA);
-    const b = apply(e, orderCmd(taker, 'sell', 2 * UNIT));
-    const bNow = classicEvents(b.ok ? b.events : []);
-    expect(classicEvents(a.ok ? a.events : [])).toEqual(aNow);
-    expect(classicEvents(b.ok ? b.events : [])).toEqual(bNow);
+    const b = ok(e, orderCmd(taker, 'sell', 2 * UNIT), T0);
+    const bNow = classicEvents(b);
+    expect(classicEvents(a)).toEqual(aNow);
+    expect(classicEvents(b)).toEqual(bNow);
     e.releaseMatchRows();
-    apply(e, orderCmd(taker, 'sell', UNIT));
-    expect(() => classicEvents(a.ok ? a.events : [])).toThrow(/reused their rows/);
+    ok(e, orderCmd(taker, 'sell', UNIT), T0);
+    expect(() => classicEvents(a)).toThrow(/reused their rows/);
   });
 
   it('are read after the turn by the loop: every outcome of a turn expands as it did when applied', () => {
@@ -144,8 +135,12 @@ describe('taker matches in rows', () => {
       return out.ok ? classicEvents(out.events) : out.code;
     });
     const seen: unknown[] = [];
-    const loop = new Loop(e, () => T0, null, { ...DEFAULT_LOOP_OPTIONS, tickEveryTurn: false }, (_entry, out) =>
-      seen.push(out.ok ? classicEvents(out.events) : out.code),
+    const loop = new Loop(
+      e,
+      () => T0,
+      null,
+      { ...DEFAULT_LOOP_OPTIONS, tickEveryTurn: false },
+      (_entry, out) => seen.push(out.ok ? classicEvents(out.events) : out.code),
     );
     for (const c of cmds) loop.submit(c);
     loop.runTurn();
